@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:  `make demo` (the main job)  and  `make test`.
+# Both create .venv and install what they need on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# A CPU build of torch; any other spec can pull several GB of CUDA packages.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast browser clean-notebooks check-notebooks benchmark
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[test,llm]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/topiclab demo
+
+# Browser tests use Debian's chromium; as root it is installed here, otherwise they are skipped
+# (CI sets TOPICLAB_REQUIRE_BROWSER=1, which turns a missing browser into a failure).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not integration"
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/bench_quality.py

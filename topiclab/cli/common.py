@@ -1,0 +1,51 @@
+"""The Typer app every command module registers on, and the helpers they share."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, List, Optional
+
+import typer
+
+from topiclab.errors import TopicLabError
+
+app = typer.Typer(
+    help="Topic modeling for text corpora: embed, cluster and describe topics, offline, with saved runs.\n\n"
+         "Start with `topiclab demo`, then `topiclab fit your.csv --text-col body`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Show TopicLabError messages without a traceback; they say what to fix."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except TopicLabError as exc:
+            typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+def overrides_from(options: dict, settings: Optional[List[str]]) -> dict:
+    """Dotted config overrides from named CLI options (None = not given) and `--set key=value` items."""
+    from topiclab.config import parse_override
+
+    overrides = {key: value for key, value in options.items() if value is not None}
+    overrides.update(parse_override(item) for item in settings or [])
+    return overrides
+
+
+ConfigOption = typer.Option(None, "--config", "-c", help="YAML file with settings (sections corpus, embedding, "
+                            "umap, hdbscan, vectorizer, topics). Flags override it.", exists=True, dir_okay=False)
+SetOption = typer.Option(None, "--set", help="Any setting as section.key=value, e.g. --set umap.n_neighbors=10. "
+                         "Repeatable.")
+ModelOption = typer.Option(None, "--model", "-m", help="Embedding model: 'all-MiniLM-L6-v2' (default, offline), "
+                           "'wordllama' (fast, static), or any sentence-transformers name or path.")
+
+

@@ -1,0 +1,23 @@
+"""Expose a topiclab embedder to BERTopic (representation models such as KeyBERTInspired embed words)."""
+
+from __future__ import annotations
+
+import numpy as np
+from bertopic.backend import BaseEmbedder
+
+from topiclab.config import EmbeddingConfig
+from topiclab.embed.backends import Embedder, resolve_embedder
+
+
+class BERTopicBackend(BaseEmbedder):
+    def __init__(self, embedder: Embedder, batch_size: int = 64):
+        super().__init__()
+        self.embedder = embedder
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_config(cls, config: EmbeddingConfig) -> "BERTopicBackend":
+        return cls(resolve_embedder(config.model, config.device), config.batch_size)
+
+    def embed(self, documents, verbose: bool = False) -> np.ndarray:
+        return self.embedder.encode(list(documents), self.batch_size)

@@ -1,0 +1,156 @@
+"""On-disk embedding cache, keyed per document by model identity and text hash.
+
+One SQLite file holds every model's vectors, so a second run on the same corpus (or one that shares
+most documents) embeds only what is new. SQLite's locking lets several processes read and write it at
+once. Each vector carries a CRC32: a damaged row is dropped and re-embedded; a damaged file is moved
+aside and rebuilt. Neither is ever used silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+import zlib
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+from topiclab.errors import CacheError
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    model_key TEXT NOT NULL,
+    text_hash BLOB NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    crc INTEGER NOT NULL,
+    PRIMARY KEY (model_key, text_hash)
+) WITHOUT ROWID
+"""
+_BATCH = 500  # SQLite's variable limit is 999 on old builds
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("TOPICLAB_CACHE", Path.home() / ".cache" / "topiclab"))
+
+
+def model_key(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def text_hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+class EmbeddingCache:
+    """Get and put float32 vectors for (model_key, text). Damaged rows count in `self.damaged_rows`."""
+
+    def __init__(self, directory: Optional[Union[str, Path]] = None):
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.path = self.directory / "embeddings.sqlite"
+        self.damaged_rows = 0
+        self.rebuilt_from: Optional[Path] = None
+        self._ensure_writable()
+        self._connection = self._open()
+
+    # ------------------------------------------------------------------ public
+    def get(self, key: str, texts: list[str]) -> dict[int, np.ndarray]:
+        """Vectors found for `texts`, by position; damaged rows are deleted and left out."""
+        hashes = [text_hash(t) for t in texts]
+        positions: dict[bytes, list[int]] = {}
+        for i, h in enumerate(hashes):
+            positions.setdefault(h, []).append(i)
+        found: dict[int, np.ndarray] = {}
+        unique = list(positions)
+        for start in range(0, len(unique), _BATCH):
+            chunk = unique[start:start + _BATCH]
+            rows = self._connection.execute(
+                f"SELECT text_hash, dim, vector, crc FROM embeddings WHERE model_key = ? AND text_hash IN "
+                f"({','.join('?' * len(chunk))})", [key, *chunk]).fetchall()
+            for h, dim, blob, crc in rows:
+                if zlib.crc32(blob) != crc or len(blob) != dim * 4:
+                    self._drop(key, h)
+                    continue
+                vector = np.frombuffer(blob, dtype=np.float32)
+                for i in positions[h]:
+                    found[i] = vector
+        return found
+
+    def put(self, key: str, texts: list[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        rows = [(key, text_hash(t), int(v.shape[0]), v.tobytes(), zlib.crc32(v.tobytes())) for t, v in zip(texts, vectors)]
+        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)", rows))
+
+    def count(self, key: Optional[str] = None) -> int:
+        if key is None:
+            return self._connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        return self._connection.execute("SELECT COUNT(*) FROM embeddings WHERE model_key = ?", [key]).fetchone()[0]
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> "EmbeddingCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+    def _ensure_writable(self) -> None:
+        hint = "Set TOPICLAB_CACHE or embedding.cache_dir to a writable folder, or turn the cache off (--no-cache)."
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise CacheError(f"Embedding cache directory {self.directory} is not writable ({exc.strerror or exc}). {hint}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect_and_check()
+        except sqlite3.DatabaseError as exc:
+            aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+            log.warning("Embedding cache %s is damaged (%s); moved to %s and rebuilt.", self.path, exc, aside)
+            for suffix in ("", "-wal", "-shm"):
+                source = Path(f"{self.path}{suffix}")
+                if source.exists():
+                    source.replace(Path(f"{aside}{suffix}"))
+            self.rebuilt_from = aside
+            return self._connect_and_check()
+
+    def _connect_and_check(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=120, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            result = connection.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {result}")
+            connection.execute(_SCHEMA)
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def _write(self, action) -> None:
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+            action(self._connection)
+            self._connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
+            raise CacheError(f"Cannot write to the embedding cache {self.path}: {exc}") from None
+
+    def _drop(self, key: str, h: bytes) -> None:
+        self.damaged_rows += 1
+        log.warning("A damaged vector in the embedding cache %s was dropped and will be re-embedded.", self.path)
+        self._write(lambda c: c.execute("DELETE FROM embeddings WHERE model_key = ? AND text_hash = ?", [key, h]))

@@ -1,0 +1,6 @@
+"""One run's artifacts, saved to and loaded from a run directory."""
+
+from topiclab.results.run import OUTLIER, TopicRun
+from topiclab.results.store import load_run, save_run
+
+__all__ = ["OUTLIER", "TopicRun", "load_run", "save_run"]
