@@ -82,3 +82,30 @@ def fitted_run(fitted_run_dir, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(fitted_run_dir, copy)
     return load_run(copy)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium through Playwright. Missing: skipped locally, a failure in CI."""
+    if not CHROMIUM.exists() or os.environ.get("TOPICLAB_SKIP_BROWSER"):
+        if os.environ.get("TOPICLAB_REQUIRE_BROWSER") == "1":
+            pytest.fail("Browser tests must run here, but /usr/bin/chromium is missing (apt-get install -y chromium).")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Screenshots and other files kept after the run (test-artifacts/, ignored by git)."""
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
