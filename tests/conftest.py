@@ -34,8 +34,8 @@ def shared(name: str) -> Path:
 
 
 def stratified(frame: pd.DataFrame, by: str, per_class: int, seed: int = 0) -> pd.DataFrame:
-    return (frame.groupby(by, group_keys=False).apply(lambda g: g.sample(min(per_class, len(g)), random_state=seed))
-            .reset_index(drop=True))
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    return shuffled.groupby(by).head(per_class).sort_values(by, kind="stable").reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")

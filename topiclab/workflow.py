@@ -25,6 +25,7 @@ from topiclab.embed import embed_documents, resolve_embedder
 from topiclab.errors import EmbeddingError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
+from topiclab.represent import TopicContext, keyword_label, make_aspects, represent_topics
 from topiclab.results import OUTLIER, TopicRun
 
 _CORPUS_SHORTCUTS = ("text_col", "id_col", "timestamp_col", "class_col", "dedupe", "sample")
@@ -64,6 +65,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     `embeddings` may hold vectors computed elsewhere, one row per document after cleaning.
     """
     config = resolve_config(config, **settings)
+    aspects = make_aspects(config)  # a missing API key variable or GGUF file fails now, not after the fit
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
@@ -86,11 +88,18 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
                           corpus.texts, corpus.documents["class"].tolist() if corpus.has_classes else None)
     seconds["metrics"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    context = TopicContext(topics, corpus.texts, model.topics_, load_model=lambda: model.bertopic_,
+                           embedding=config.embedding)
+    topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display)
+    seconds["labels"] = time.perf_counter() - started
+
     run_name = name or _default_name(corpus)
     run = TopicRun(
         documents=documents, topics=topics, config=config, embeddings=embeddings.astype(np.float32),
         topic_embeddings=model.topic_embeddings_,
-        manifest=_manifest(run_name, corpus, config, embedding_report, seconds, metrics, model),
+        manifest={**_manifest(run_name, corpus, config, embedding_report, seconds, metrics, model),
+                  "labels": labels_report},
         _model=model.bertopic_,
     )
     if save and output_dir is not None:
@@ -136,13 +145,6 @@ def _tables(corpus: Corpus, model: TopicModel) -> tuple[pd.DataFrame, pd.DataFra
             "representative_docs": [texts[i] for i in model.representative_docs_.get(int(topic_id), [])],
         })
     return documents, pd.DataFrame(rows)
-
-
-def keyword_label(topic_id: int, words: list[str], n_words: int = 4) -> str:
-    """A readable fallback label from keywords: `3: tax, budget, economy, rates`."""
-    if topic_id == OUTLIER:
-        return "-1: outliers"
-    return f"{topic_id}: {', '.join(words[:n_words])}" if words else f"{topic_id}: (no words)"
 
 
 def _manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seconds: dict, metrics: dict,

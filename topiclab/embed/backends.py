@@ -69,13 +69,13 @@ class SentenceTransformerEmbedder:
                                  convert_to_numpy=True).astype(np.float32)
 
     def token_counts(self, texts: list[str]) -> np.ndarray:
-        encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         return np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(texts))
 
     def windows(self, text: str) -> list[str]:
         size = self.max_tokens - 2  # room for [CLS] and [SEP]
         offsets = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                                       truncation=False)["offset_mapping"]
+                                       truncation=False, verbose=False)["offset_mapping"]
         if len(offsets) <= size:
             return [text]
         return [text[offsets[i][0]:offsets[min(i + size, len(offsets)) - 1][1]] for i in range(0, len(offsets), size)]

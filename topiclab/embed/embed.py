@@ -13,7 +13,7 @@ from topiclab.config import EmbeddingConfig
 from topiclab.embed.backends import Embedder, resolve_embedder
 from topiclab.embed.cache import EmbeddingCache, model_key
 
-_BLOCK = 1024  # documents embedded, then written to the cache, per step: an interrupted run keeps its work
+_BLOCK = 256  # documents embedded, then written to the cache, per step: an interrupted run keeps its work
 _PROGRESS_FROM = 2000  # documents to embed before a progress bar is worth showing
 
 

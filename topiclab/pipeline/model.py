@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Optional
+import warnings
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -52,7 +54,8 @@ class TopicModel:
             calculate_probabilities=False,
         )
         try:
-            cluster_topics, probabilities = model.fit_transform(texts, embeddings)
+            with _quiet_bertopic():
+                cluster_topics, probabilities = model.fit_transform(texts, embeddings)
         except ValueError as exc:
             raise _explain_fit_error(exc, config, n_documents) from None
         seconds["cluster"] = time.perf_counter() - started
@@ -64,9 +67,10 @@ class TopicModel:
                 texts, topics.tolist(), strategy=config.topics.outlier_reduction, embeddings=embeddings,
                 threshold=config.topics.outlier_threshold))
         if self.representation_model is not None or not np.array_equal(topics, cluster_topics):
-            model.update_topics(texts, topics=topics.tolist(), top_n_words=config.topics.top_n_words,
-                                vectorizer_model=make_vectorizer(config), ctfidf_model=make_ctfidf(),
-                                representation_model=self.representation_model)
+            with _quiet_bertopic():
+                model.update_topics(texts, topics=topics.tolist(), top_n_words=config.topics.top_n_words,
+                                    vectorizer_model=make_vectorizer(config), ctfidf_model=make_ctfidf(),
+                                    representation_model=self.representation_model)
         seconds["outliers_and_words"] = time.perf_counter() - started
 
         self.bertopic_ = model
@@ -88,6 +92,20 @@ def assign_topics(embeddings: np.ndarray, topic_ids: np.ndarray, topic_embedding
     similarity = _normalize(np.asarray(embeddings, dtype=np.float32)) @ _normalize(topic_embeddings).T
     best = similarity.argmax(axis=1)
     return np.asarray(topic_ids)[best], similarity[np.arange(len(best)), best]
+
+
+@contextmanager
+def _quiet_bertopic() -> Iterator[None]:
+    """Hide warnings that describe our own deliberate choices (a seed, reassigned outliers)."""
+    logger = logging.getLogger("BERTopic")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _check_inputs(texts: list[str], embeddings: np.ndarray, config: RunConfig) -> None:

@@ -1,0 +1,127 @@
+"""Fitting and saved runs: the files a user gets, reloading, new documents, atomic writes, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topiclab import fit_run, load_run
+from topiclab.errors import EmbeddingError, RunError, TopicLabError
+from topiclab.metrics import npmi_coherence, run_metrics, topic_diversity
+
+from conftest import FAST
+
+
+def test_run_directory_holds_every_artifact(fitted_run_dir):
+    names = {p.name for p in fitted_run_dir.iterdir()}
+    assert {"documents.parquet", "topics.parquet", "topics.csv", "config.yaml", "manifest.json",
+            "embeddings.npy", "topic_embeddings.npy", "model"} <= names
+    documents = pd.read_parquet(fitted_run_dir / "documents.parquet")
+    assert {"doc_id", "text", "topic", "probability", "outlier_reassigned", "class"} <= set(documents.columns)
+    assert len(documents) == 300
+    topics = pd.read_csv(fitted_run_dir / "topics.csv")
+    assert {"topic", "size", "label", "words", "word_scores", "representative_docs"} <= set(topics.columns)
+    assert topics["size"].sum() == 300
+    manifest = json.loads((fitted_run_dir / "manifest.json").read_text())
+    assert manifest["corpus"]["n_documents"] == 300 and manifest["seed"] == 42
+    assert {"embed", "cluster", "metrics"} <= set(manifest["seconds"])
+    assert {"bertopic", "umap-learn", "hdbscan", "numpy"} <= set(manifest["versions"])
+    assert {"n_topics", "outlier_share", "npmi", "diversity", "nmi", "ari"} <= set(manifest["metrics"])
+    assert manifest["metrics"]["nmi"] > 0.3  # BBC classes are recoverable even from static embeddings
+
+
+def test_topics_have_words_and_representative_documents(fitted_run):
+    topics = fitted_run.topics[fitted_run.topics["topic"] != -1]
+    assert len(topics) >= 2
+    for _, row in topics.iterrows():
+        assert len(row["words"]) == 10 and len(row["word_scores"]) == 10
+        assert row["label"].startswith(f"{row['topic']}: ")
+        docs = fitted_run.topic_documents(row["topic"])["text"].tolist()
+        assert row["representative_docs"] and all(d in docs for d in row["representative_docs"])
+
+
+def test_load_run_gives_back_an_equal_object(fitted_run_dir):
+    assert load_run(fitted_run_dir) == load_run(fitted_run_dir)
+    run = load_run(fitted_run_dir)
+    run.topics.loc[0, "label"] = "changed"
+    assert run != load_run(fitted_run_dir)
+
+
+def test_new_documents_get_the_nearest_topic(fitted_run):
+    some = fitted_run.documents[fitted_run.documents["topic"] != -1].head(5)
+    assigned = fitted_run.assign_topics(some["text"].tolist())
+    assert (assigned["topic"].to_numpy() == some["topic"].to_numpy()).mean() >= 0.6
+    assert set(assigned.columns) == {"text", "topic", "similarity", "label"}
+
+
+def test_saved_bertopic_model_reloads(fitted_run):
+    model = fitted_run.model
+    assert sorted(model.get_topics()) == sorted(fitted_run.topics["topic"].tolist())
+
+
+def test_manual_label_survives_save_and_load(fitted_run):
+    fitted_run.set_label(0, "Politics and elections")
+    fitted_run.save()
+    reloaded = load_run(fitted_run.path)
+    assert reloaded.topic_labels[0] == "Politics and elections"
+    assert reloaded.manifest["manual_labels"] == {"0": "Politics and elections"}
+    with pytest.raises(KeyError, match="No topic 999"):
+        reloaded.set_label(999, "x")
+
+
+def test_failed_save_leaves_nothing_that_looks_complete(fitted_run, tmp_path, monkeypatch):
+    target = tmp_path / "new-run"
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # the user presses Ctrl-C half-way through the write
+
+    monkeypatch.setattr(np, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        fitted_run.save(target)
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".new-run")]
+    before = (fitted_run.path / "manifest.json").read_text()
+    with pytest.raises(KeyboardInterrupt):
+        fitted_run.save()  # overwriting an existing run: the old one stays whole
+    assert (fitted_run.path / "manifest.json").read_text() == before
+    assert load_run(fitted_run.path) is not None
+
+
+def test_incomplete_run_directory_is_refused(tmp_path):
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "documents.parquet").write_bytes(b"")
+    with pytest.raises(RunError, match=r"not a complete run: manifest\.json, config\.yaml, topics\.parquet missing"):
+        load_run(tmp_path / "half")
+    with pytest.raises(RunError, match="No run directory"):
+        load_run(tmp_path / "nothing")
+
+
+def test_too_few_documents_says_the_minimum(tmp_path):
+    with pytest.raises(TopicLabError, match=r"12 documents are too few to cluster: at least 20 are needed"):
+        fit_run([f"document number {i}" for i in range(12)], output_dir=tmp_path, **FAST)
+
+
+def test_precomputed_embeddings_must_match_the_corpus(tmp_path, bbc_small):
+    with pytest.raises(EmbeddingError, match=r"shape \(10, 8\), but the corpus has 300 documents"):
+        fit_run(bbc_small, text_col="text", embeddings=np.zeros((10, 8)), output_dir=tmp_path)
+
+
+def test_precomputed_embeddings_are_used_as_given(tmp_path, fitted_run):
+    texts = fitted_run.documents["text"].tolist()
+    run = fit_run(texts, embeddings=fitted_run.embeddings, output_dir=tmp_path, name="pre")
+    assert run.manifest["embedding"]["model"]["backend"] == "precomputed"
+    np.testing.assert_array_equal(run.documents["topic"], fitted_run.documents["topic"])
+
+
+def test_metrics_on_known_inputs():
+    assert topic_diversity([["a", "b"], ["b", "c"]]) == 0.75
+    texts = ["apple banana", "apple banana", "cherry date", "cherry date"]
+    assert npmi_coherence([["apple", "banana"]], texts) == pytest.approx(1.0)
+    assert npmi_coherence([["apple", "cherry"]], texts) == -1.0
+    metrics = run_metrics(np.array([0, 0, 1, -1]), [["apple", "banana"], ["cherry", "date"]], texts,
+                          classes=["a", "a", "b", "b"])
+    assert metrics["n_topics"] == 2 and metrics["outlier_share"] == 0.25
+    assert 0 < metrics["nmi"] <= 1
