@@ -30,5 +30,13 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not integration"
 
+# Notebooks are committed without outputs (tests/test_notebooks.py checks it).
+clean-notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
+
+check-notebooks: $(STAMP)
+	$(PY) -m pytest -q tests/test_notebooks.py -m "not integration"
+
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_quality.py
+	$(PY) benchmarks/bench_report.py

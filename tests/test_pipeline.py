@@ -66,8 +66,8 @@ def test_manual_label_survives_save_and_load(fitted_run):
     fitted_run.set_label(0, "Politics and elections")
     fitted_run.save()
     reloaded = load_run(fitted_run.path)
-    assert reloaded.topic_labels[0] == "Politics and elections"
-    assert reloaded.manifest["manual_labels"] == {"0": "Politics and elections"}
+    assert reloaded.topic_labels[0] == "0: Politics and elections"
+    assert reloaded.manifest["manual_labels"] == {"0": "0: Politics and elections"}
     with pytest.raises(KeyError, match="No topic 999"):
         reloaded.set_label(999, "x")
 

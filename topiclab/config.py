@@ -7,6 +7,7 @@ can be loaded from YAML, built from keyword arguments, or overridden from CLI fl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -122,6 +123,109 @@ class TopicsConfig(_Section):
         return value
 
 
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
+
+
+class LLMConfig(_Section):
+    """Which language model writes topic labels, its prompt, and the limits on retries and cost."""
+
+    backend: Literal["local", "transformers", "openai"] = Field(
+        "local", description="'local': a GGUF model in-process (default: the packaged SmolLM2-135M-Instruct); "
+                             "'transformers': a Hugging Face transformers causal LM in-process; "
+                             "'openai': any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).")
+    model: Optional[str] = Field(None, description="local: path to a .gguf file (empty: packaged SmolLM2); "
+                                                   "transformers: a model folder, a .gguf file or a hub name such as "
+                                                   "HuggingFaceTB/SmolLM2-360M-Instruct (empty: packaged SmolLM2); "
+                                                   "openai: the model name, e.g. 'gpt-4o-mini'.")
+    base_url: Optional[str] = Field(None, description="openai: the endpoint, e.g. https://api.openai.com/v1.")
+    api_key_env: Optional[str] = Field(None, description="openai: the NAME of the environment variable holding "
+                                                         "the key, e.g. OPENAI_API_KEY (never the key itself).")
+    api: Literal["chat", "completions"] = Field("chat", description="openai: /chat/completions or /completions.")
+    prompt: Optional[str] = Field(None, description="Template with {keywords} and {documents}; empty: built-in.")
+    documents: int = Field(3, ge=0, le=20, description="Representative documents shown in the prompt.")
+    prompt_tokens: int = Field(512, ge=64, le=32_000, description="Token budget of the whole prompt; "
+                                                                  "documents are cut to fit.")
+    max_tokens: int = Field(16, ge=1, le=256, description="Tokens the model may write per label.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds before one request is abandoned.")
+    max_retries: int = Field(4, ge=0, le=20, description="Retries after a rate limit, 5xx, time-out or bad reply.")
+    backoff: float = Field(1.0, ge=0, le=60, description="First wait before a retry in seconds; doubles each time.")
+    concurrency: int = Field(4, ge=1, le=64, description="Requests in flight at once (openai; local runs one).")
+    cache: bool = Field(True, description="Reuse labels cached on disk for the same prompt and model.")
+    threads: Optional[int] = Field(None, ge=1, le=1024, description="local and transformers: CPU threads; empty: "
+                                                                    "one per CPU (llama.cpp alone would use half).")
+    device: Optional[str] = Field(None, pattern=r"^(cpu|cuda|mps|xpu)(:\d+)?$",
+                                  description="transformers: 'cpu' (default), 'cuda', 'cuda:1', 'mps' or 'xpu'.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_name_not_key(cls, data: Any) -> Any:
+        # Checked on the whole section so that a pasted key is never echoed back in the error message.
+        name = data.get("api_key_env") if isinstance(data, dict) else None
+        if name is not None and not (isinstance(name, str) and _ENV_NAME.match(name)):
+            raise ValueError("api_key_env must be the upper-case NAME of an environment variable (e.g. "
+                             "OPENAI_API_KEY), not the key: export the key in that variable")
+        return data
+
+    @model_validator(mode="after")
+    def _endpoint_complete(self) -> "LLMConfig":
+        if self.prompt is not None and "{keywords}" not in self.prompt:
+            raise ValueError("labels.llm.prompt must contain {keywords} (and may contain {documents})")
+        if self.backend == "openai":
+            if not self.base_url or not self.model:
+                raise ValueError("backend 'openai' needs base_url and model, e.g. base_url=https://api.openai.com/v1 "
+                                 "model=gpt-4o-mini (or http://127.0.0.1:11434/v1 for Ollama)")
+            if not self.base_url.startswith(("http://", "https://")):
+                raise ValueError("labels.llm.base_url must start with http:// or https://")
+        return self
+
+
+class LabelsConfig(_Section):
+    """Views of each topic beside its c-TF-IDF words, and which one is the display label."""
+
+    aspects: list[Literal["keybert", "mmr", "keybert_mmr", "llm"]] = Field(
+        default_factory=list, description="Any of 'keybert' (KeyBERTInspired), 'mmr' (maximal marginal relevance), "
+                                          "'keybert_mmr' (KeyBERTInspired then MMR), 'llm'. c-TF-IDF is always kept.")
+    display: Optional[Literal["keywords", "keybert", "mmr", "keybert_mmr", "llm"]] = Field(
+        None, description="The aspect shown as each topic's label; empty: 'llm' when configured, else 'keywords'.")
+    mmr_diversity: float = Field(0.3, ge=0.0, le=1.0,
+                                 description="0 keeps the most relevant words, 1 the most diverse.")
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    @field_validator("aspects", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("aspects")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists an aspect twice")
+        return value
+
+    @model_validator(mode="after")
+    def _display_is_computed(self) -> "LabelsConfig":
+        if self.display not in (None, "keywords", *self.aspects):
+            raise ValueError(f"labels.display is {self.display!r}, which is not in labels.aspects {self.aspects}: "
+                             "add it there or display 'keywords'")
+        return self
+
+    @property
+    def resolved_display(self) -> str:
+        return self.display or ("llm" if "llm" in self.aspects else "keywords")
+
+
+class ProjectionConfig(_Section):
+    """The seeded 2D and 3D UMAP projections drawn on document maps (clustering uses `umap`, not these)."""
+
+    enabled: bool = Field(True, description="Compute the projections at fit time and save them with the run.")
+    n_neighbors: int = Field(15, ge=2, le=500)
+    min_dist: float = Field(0.1, ge=0.0, le=1.0, description="Above 0 spreads points out, so maps stay readable.")
+    metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
+    n_epochs: int = Field(200, ge=10, le=2000)
+
+
 class RunConfig(_Section):
     """Everything that decides a run's result."""
 
@@ -132,6 +236,8 @@ class RunConfig(_Section):
     hdbscan: HDBSCANConfig = Field(default_factory=HDBSCANConfig)
     vectorizer: VectorizerConfig = Field(default_factory=VectorizerConfig)
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
 
     @model_validator(mode="after")
     def _components_fit_neighbours(self) -> "RunConfig":

@@ -27,3 +27,11 @@ class CacheError(TopicLabError):
 
 class RunError(TopicLabError):
     """A saved run directory is missing files or was written by an incompatible version."""
+
+
+class ReportError(TopicLabError):
+    """A report or batch cannot run as asked (its notebook failed, its batch file is invalid, ...)."""
+
+
+class FigureError(TopicLabError):
+    """A figure cannot be drawn from this run (a column, projection or aspect it needs is missing)."""

@@ -23,6 +23,7 @@ from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
 from topiclab.embed import embed_documents, resolve_embedder
 from topiclab.errors import EmbeddingError
+from topiclab.figures.projection import project_embeddings
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
 from topiclab.represent import TopicContext, keyword_label, make_aspects, represent_topics
@@ -94,10 +95,14 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display)
     seconds["labels"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    projections = project_embeddings(embeddings, config.projection, config.seed) if config.projection.enabled else {}
+    seconds["project"] = time.perf_counter() - started
+
     run_name = name or _default_name(corpus)
     run = TopicRun(
         documents=documents, topics=topics, config=config, embeddings=embeddings.astype(np.float32),
-        topic_embeddings=model.topic_embeddings_,
+        topic_embeddings=model.topic_embeddings_, projections=projections,
         manifest={**_manifest(run_name, corpus, config, embedding_report, seconds, metrics, model),
                   "labels": labels_report},
         _model=model.bertopic_,

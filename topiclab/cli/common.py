@@ -42,7 +42,8 @@ def overrides_from(options: dict, settings: Optional[List[str]]) -> dict:
 
 
 ConfigOption = typer.Option(None, "--config", "-c", help="YAML file with settings (sections corpus, embedding, "
-                            "umap, hdbscan, vectorizer, topics). Flags override it.", exists=True, dir_okay=False)
+                            "umap, hdbscan, vectorizer, topics, labels). Flags override it.", exists=True,
+                            dir_okay=False)
 SetOption = typer.Option(None, "--set", help="Any setting as section.key=value, e.g. --set umap.n_neighbors=10. "
                          "Repeatable.")
 ModelOption = typer.Option(None, "--model", "-m", help="Embedding model: 'all-MiniLM-L6-v2' (default, offline), "

@@ -1,4 +1,4 @@
-"""`topiclab fit` and `topiclab demo`: corpus in, saved run out."""
+"""`topiclab fit`: corpus in, saved run out (`topiclab demo` is the sample's report, in cli/report.py)."""
 
 from __future__ import annotations
 
@@ -43,28 +43,19 @@ def fit(
     print_summary(run)
 
 
-@app.command()
-@friendly_errors
-def demo(
-    output_dir: Path = typer.Option(Path("outputs"), "--output-dir", "-o", help="Where the run directory goes."),
-    model: Optional[str] = ModelOption,
-) -> None:
-    """Fit the built-in BBC News sample (2,225 articles, 5 classes) and save the run."""
-    from topiclab.corpus import load_bbc_news
-    from topiclab.workflow import fit_run
-
-    overrides = overrides_from({"embedding.model": model}, None)
-    run = fit_run(load_bbc_news(), output_dir=output_dir, name="bbc-news-demo", text_col="text", class_col="class",
-                  id_col="doc_id", **overrides)
-    print_summary(run)
-
-
 def print_summary(run) -> None:
     metrics = run.metrics
     typer.echo(f"Saved run {run.name!r} to {run.path}")
     typer.echo(f"  {run.manifest['corpus']['n_documents']:,} documents, {metrics['n_topics']} topics, "
                f"{metrics['outlier_share']:.1%} outliers, NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.2f}"
                + (f", NMI {metrics['nmi']:.2f}, ARI {metrics['ari']:.2f}" if "nmi" in metrics else ""))
+    for reason, count in run.manifest["corpus"]["dropped"].items():
+        if count:
+            typer.echo(f"  dropped {count:,} {reason}")
+    too_long = run.manifest["embedding"].get("n_too_long", 0)
+    if too_long:
+        typer.echo(f"  {too_long:,} documents were longer than the model's window and were truncated "
+                   "(--set embedding.long_documents=chunk embeds them whole)")
     for _, row in run.topics.head(12).iterrows():
         typer.echo(f"  {row['size']:>6,}  {row['label']}")
     if len(run.topics) > 12:

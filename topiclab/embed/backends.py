@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -54,10 +55,14 @@ class SentenceTransformerEmbedder:
 
     @property
     def identity(self) -> dict:
+        """Read from the model's files when they are local, so a fully cached corpus never loads the model."""
         canonical = "sentence-transformers/all-MiniLM-L6-v2" if self._path else self.name
-        identity = {"backend": "sentence-transformers", "model": canonical, "max_seq_length": self.max_tokens}
-        if Path(self.name).exists():  # a local folder: its files' sizes tell one version from another
-            identity["fingerprint"] = _folder_fingerprint(Path(self.name))
+        folder = self._path or (Path(self.name) if Path(self.name).is_dir() else None)
+        window = _configured_window(folder) if folder else None
+        identity = {"backend": "sentence-transformers", "model": canonical,
+                    "max_seq_length": window or self.max_tokens}
+        if folder and not self._path:  # a local folder: its files' sizes tell one version from another
+            identity["fingerprint"] = _folder_fingerprint(folder)
         return identity
 
     @property
@@ -146,6 +151,13 @@ def _load_wordllama():
     except ImportError:
         raise EmbeddingError("The 'wordllama' embedder needs the package wordllama: pip install wordllama") from None
     return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def _configured_window(folder: Path) -> Optional[int]:
+    try:
+        return int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def _folder_fingerprint(folder: Path) -> str:

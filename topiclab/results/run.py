@@ -84,11 +84,14 @@ class TopicRun:
 
     # ------------------------------------------------------------------ labels
     def set_label(self, topic: int, label: str) -> None:
-        """Set one topic's display label by hand (save the run to keep it)."""
+        """Set one topic's display label by hand (save the run to keep it); shown as `<topic>: <label>`
+        like every other label. Relabelling keeps it unless told to drop manual labels."""
         if topic not in self.topic_labels:
             raise KeyError(f"No topic {topic}; topics are {sorted(self.topic_labels)}")
-        self.topics.loc[self.topics["topic"] == topic, "label"] = label
-        self.manifest.setdefault("manual_labels", {})[str(topic)] = label
+        prefix = f"{topic}: "
+        shown = label if label.startswith(prefix) else prefix + label
+        self.topics.loc[self.topics["topic"] == topic, "label"] = shown
+        self.manifest.setdefault("manual_labels", {})[str(topic)] = shown
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Union[str, Path, None] = None) -> Path:

@@ -93,8 +93,10 @@ def _write_files(run: TopicRun, folder: Path, previous: Optional[Path]) -> None:
     if run.projections:
         np.savez(folder / "projections.npz", **run.projections)
     if run._model is not None:
+        # True stores no model name here (topiclab's backend is not a Hugging Face model), so BERTopic.load
+        # does not try to fetch one from the Hub, a minute of retries offline; load_model attaches the backend.
         run._model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True,
-                        save_embedding_model=run.config.embedding.model)
+                        save_embedding_model=True)
     elif previous is not None and (previous / "model").exists():
         shutil.copytree(previous / "model", folder / "model")
     manifest = {**run.manifest, "format_version": FORMAT_VERSION}

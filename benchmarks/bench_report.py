@@ -1,0 +1,169 @@
+"""Reports: what a fresh kernel costs per report, and the 20 Newsgroups report's size and time.
+
+1. Per-report overhead on 2,000 20 Newsgroups posts with cached embeddings. Each report runs the
+   cluster-report notebook in a fresh kernel (papermill) and fits anew; its overhead is its time minus
+   the same work (fit, projections, every figure and table) in this already warm process. All reports
+   share one numba cache (NUMBA_CACHE_DIR), empty at the start; the first report fills it. Then reports
+   alternate without and with topiclab's caching of UMAP's compiled functions (TOPICLAB_NUMBA_CACHE,
+   topiclab/report/jit.py): without it, only functions UMAP itself marks cache=True come from the cache
+   (few are used below 4,096 documents, where UMAP skips pynndescent). A kernel that only imports gives
+   the floor.
+2. The 20 Newsgroups report (18,846 posts; 18,331 after cleaning): time with cached embeddings, HTML size
+   (target: at most 15 MB), and the time to reopen it (same inputs: no refit).
+
+    python benchmarks/bench_report.py [--model wordllama] [--parts overhead 20ng]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+import common
+from topiclab.corpus import load_corpus
+from topiclab.report import ensure_kernel, make_report
+
+OUTPUTS = common.ROOT / "outputs" / "bench-report"
+SAMPLE = 2000
+
+
+def notebook_seconds(directory: Path) -> float:
+    """Wall time papermill recorded for the notebook: kernel start, every cell, shutdown."""
+    return float(nbformat.read(directory / "report.ipynb", as_version=4).metadata.papermill.duration)
+
+
+def cell_seconds(directory: Path) -> float:
+    notebook = nbformat.read(directory / "report.ipynb", as_version=4)
+    return sum(cell.metadata.get("papermill", {}).get("duration") or 0.0 for cell in notebook.cells)
+
+
+def import_floor(kernel: str, folder: Path) -> float:
+    """Seconds for a fresh kernel that imports what the report imports, and nothing else."""
+    import papermill
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import topiclab.report, topiclab.figures, topiclab.workflow, bertopic, umap")])
+    source, output = folder / "floor.ipynb", folder / "floor-out.ipynb"
+    nbformat.write(notebook, source)
+    started = time.perf_counter()
+    papermill.execute_notebook(str(source), str(output), kernel_name=kernel, progress_bar=False)
+    return time.perf_counter() - started
+
+
+def warm_work(corpus: Path, settings: dict, folder: Path) -> float:
+    """The report's work in this process, after a first round that imports and compiles everything."""
+    import plotly.io as pio
+
+    from topiclab.figures import FIGURES, available_figures
+    from topiclab.report import open_or_fit, tables
+
+    seconds = []
+    for round_ in range(2):
+        started = time.perf_counter()
+        run = open_or_fit(corpus, folder / f"warm-{round_}" / "run", settings=settings)
+        for name in available_figures(run):
+            pio.to_html(FIGURES[name](run), include_plotlyjs=False, full_html=False)
+        for table in (tables.corpus_overview, tables.topic_table, tables.outlier_overview, tables.outlier_examples,
+                      tables.metrics_table, tables.changed_settings, tables.versions_table):
+            tables.styled(table(run)).to_html()
+        seconds.append(time.perf_counter() - started)
+    return seconds[-1]
+
+
+def overhead(model: str, rounds: int) -> list[tuple]:
+    import pandas as pd
+
+    folder = OUTPUTS / "overhead"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    frame = pd.read_parquet(common.SHARED_DATA / "20newsgroups_clean.parquet")
+    frame = frame[frame["text"].str.strip() != ""].sample(SAMPLE, random_state=0)
+    corpus = folder / "20ng-2000.parquet"
+    frame.to_parquet(corpus)
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.model": model}
+    common.embeddings(load_corpus(corpus, text_col="text"), model)  # fill the embedding cache
+    kernel = ensure_kernel()
+    work = warm_work(corpus, settings, folder)
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "0": [], "1": []}
+
+    def report(umap_cache: str, name: str) -> None:
+        os.environ["TOPICLAB_NUMBA_CACHE"] = umap_cache
+        directory = folder / name
+        make_report(corpus, directory, settings=settings, kernel=kernel)
+        total = notebook_seconds(directory)
+        runs["cold" if name == "cold" else umap_cache].append((total, total - cell_seconds(directory)))
+
+    saved = {key: os.environ.get(key) for key in ("NUMBA_CACHE_DIR", "TOPICLAB_NUMBA_CACHE")}
+    numba_dir = Path(tempfile.mkdtemp(prefix="numba-cache-"))
+    try:
+        os.environ["NUMBA_CACHE_DIR"] = str(numba_dir)  # start from an empty numba cache
+        report("1", "cold")  # compiles everything and fills the cache
+        floor = [import_floor(kernel, folder) for _ in range(rounds)]
+        for round_ in range(rounds):  # alternate, so that a busy machine hurts both alike
+            report("0", f"before-{round_}")
+            report("1", f"after-{round_}")
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        shutil.rmtree(numba_dir, ignore_errors=True)
+
+    def row(label: str, key: str) -> tuple:
+        totals, kernels = zip(*runs[key])
+        return label, len(totals), statistics.median(kernels), statistics.median(totals), work
+    return [("fresh kernel that only imports (floor)", rounds, float("nan"), statistics.median(floor), float("nan")),
+            row("first report, empty numba cache", "cold"),
+            row("UMAP compiled in every kernel (TOPICLAB_NUMBA_CACHE=0)", "0"),
+            row("UMAP from numba's disk cache (default)", "1")]
+
+
+def newsgroups(model: str) -> list[tuple]:
+    corpus = common.SHARED_DATA / "20newsgroups_clean.parquet"
+    started = time.perf_counter()
+    common.embeddings(load_corpus(corpus, text_col="text"), model)
+    embed = time.perf_counter() - started
+    directory = OUTPUTS / f"20ng-{model}"
+    shutil.rmtree(directory, ignore_errors=True)
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.model": model}
+    rows = []
+    for what in ("fit from cached embeddings", "reopen (same inputs)"):
+        started = time.perf_counter()
+        result = make_report(corpus, directory, settings=settings, title="Topics in 20 Newsgroups")
+        rows.append((what, time.perf_counter() - started, (directory / "report.html").stat().st_size / 1e6,
+                     (directory / "report.ipynb").stat().st_size / 1e6, result.summary))
+    print(f"(embedding check or fill: {embed:.0f} s)")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="wordllama", help="embedding model (wordllama: fast on CPU)")
+    parser.add_argument("--parts", nargs="+", default=["overhead", "20ng"], choices=["overhead", "20ng"])
+    parser.add_argument("--rounds", type=int, default=2, help="reports per configuration (medians are shown)")
+    args = parser.parse_args()
+    print(f"Embedding model: {args.model}; {os.cpu_count()} CPU cores; outputs in {OUTPUTS}")
+    if "overhead" in args.parts:
+        rows = overhead(args.model, args.rounds)
+        print(f"\nPer-report overhead, {SAMPLE:,} 20 Newsgroups posts, cached embeddings (seconds, medians)")
+        print(f"{'report':<56} {'runs':>4} {'kernel start+stop':>17} {'report':>7} {'warm work':>9} {'overhead':>8}")
+        for label, count, kernel, total, work in rows:
+            tail = "" if work != work else f" {work:9.1f} {total - work:8.1f}"
+            kernel = "" if kernel != kernel else f"{kernel:.1f}"
+            print(f"{label:<56} {count:>4} {kernel:>17} {total:7.1f}{tail}")
+    if "20ng" in args.parts:
+        rows = newsgroups(args.model)
+        print("\n20 Newsgroups report (18,846 posts)")
+        print(f"{'run':<30} {'seconds':>8} {'report.html MB':>15} {'report.ipynb MB':>16}  key figures")
+        for what, seconds, html, notebook, summary in rows:
+            print(f"{what:<30} {seconds:8.1f} {html:15.1f} {notebook:16.1f}  {summary['documents']:,} documents, "
+                  f"{summary['topics']} topics, NPMI {summary['npmi']:.3f}, NMI {summary.get('nmi', float('nan')):.2f}")
+
+
+if __name__ == "__main__":
+    main()

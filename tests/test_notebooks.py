@@ -1,0 +1,77 @@
+"""The shipped notebooks: committed clean (no outputs), parameterized, and runnable with papermill."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from topiclab.report.notebook import NOTEBOOK_NAMES, notebook_path
+
+ROOT = Path(__file__).resolve().parents[1]
+_NOT_SOURCE = {".venv", "outputs", "test-artifacts", ".ipynb_checkpoints", "build", "dist", ".git", "node_modules"}
+
+
+def project_notebooks() -> list[Path]:
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [name for name in subfolders if name not in _NOT_SOURCE]
+        found += [Path(folder) / name for name in files if name.endswith(".ipynb")]
+    return sorted(found)
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = project_notebooks()
+    assert {p.stem for p in notebooks} >= set(NOTEBOOK_NAMES)
+    dirty = []
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+                dirty.append(f"{path.relative_to(ROOT)} cell {index}")
+    assert not dirty, ("Clear the outputs before committing (JupyterLab: Edit > Clear Outputs of All Cells, or "
+                       "`jupyter nbconvert --clear-output --inplace FILE`): " + ", ".join(dirty))
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_each_notebook_has_one_parameters_cell_first_among_code_cells(name):
+    notebook = nbformat.read(notebook_path(name), as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    tagged = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1 and code[0] is tagged[0]
+    compile(tagged[0].source, "parameters", "exec")
+
+
+def test_notebooks_are_found_where_the_package_looks():
+    assert notebook_path("cluster_report") == ROOT / "notebooks" / "cluster_report.ipynb"
+
+
+@pytest.mark.integration
+def test_explore_notebook_runs_with_papermill(tmp_path, bbc_small):
+    import papermill
+
+    from topiclab.report import ensure_kernel
+
+    corpus = tmp_path / "bbc.parquet"
+    bbc_small.to_parquet(corpus)
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.model": "wordllama"}
+    output = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(notebook_path("explore")), str(output), kernel_name=ensure_kernel(), cwd=str(tmp_path), progress_bar=False,
+        parameters={"corpus": str(corpus), "settings": settings, "output_dir": str(tmp_path / "explore"),
+                    "topic": 0, "query": "government", "refit_settings": {"hdbscan.min_cluster_size": 25},
+                    "label_aspects": ["mmr"]},
+    )
+    executed = nbformat.read(output, as_version=4)
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                     for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs)
+    assert "300 documents" in text and "my own label" in text
+    assert (tmp_path / "explore" / "run" / "manifest.json").exists()
+    from topiclab import load_run
+
+    refit = load_run(tmp_path / "explore" / "refit")
+    assert refit.config.hdbscan.min_cluster_size == 25 and "words_mmr" in refit.topics
+    assert refit.manifest["embedding"]["n_cached"] == 300  # the refit embedded nothing

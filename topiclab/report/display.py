@@ -1,0 +1,47 @@
+"""How the report notebook shows figures so that they survive nbconvert and work offline.
+
+Under papermill plotly's default renderer emits only its JSON mimetype, which nbconvert drops, and
+its `notebook` renderer loads MathJax from a CDN. The `topiclab` renderer emits both the JSON (for
+JupyterLab) and self-contained HTML (for the exported page), and puts plotly.js into the notebook
+once, before the first figure.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import plotly.io as pio
+from plotly.io.base_renderers import PlotlyRenderer
+
+RENDERER = "topiclab"
+
+
+class OfflineRenderer(PlotlyRenderer):
+    """plotly's JSON mimetype plus HTML that needs only the plotly.js embedded by `activate`."""
+
+    def activate(self) -> None:
+        from IPython.display import display_html
+        from plotly.offline import get_plotlyjs
+
+        display_html(f'<script type="text/javascript">{get_plotlyjs()}</script>', raw=True)
+
+    def to_mimebundle(self, fig_dict: dict) -> dict:
+        bundle = super().to_mimebundle(fig_dict)
+        bundle["text/html"] = pio.to_html(fig_dict, config=self.config, include_plotlyjs=False, include_mathjax=False,
+                                          full_html=False, default_width="100%", default_height=525, validate=False)
+        return bundle
+
+
+def setup_report_notebook() -> None:
+    """Make figures exportable and keep library warnings out of the shared report."""
+    import pandas as pd
+
+    if RENDERER not in pio.renderers:
+        pio.renderers[RENDERER] = OfflineRenderer(config={"displaylogo": False, "responsive": True})
+    if pio.renderers.default != RENDERER:  # setting it again would embed plotly.js a second time
+        pio.renderers.default = RENDERER
+    pd.set_option("display.max_colwidth", 200)
+    pd.set_option("display.max_rows", 200)
+    warnings.filterwarnings("ignore")  # library warnings would print into the shared report
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)

@@ -1,0 +1,149 @@
+"""One report: run the cluster-report notebook with papermill, export it to HTML, record the outcome.
+
+A report directory holds `report.ipynb`, `report.html`, the run in `run/`, and `report.json`, written
+last, which says whether the report finished, with which parameters, and its key figures. A report that
+fails leaves `report.failed.ipynb` (the notebook up to the failing cell) and a `report.json` with the error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from topiclab.errors import CorpusError, ReportError
+from topiclab.report.files import read_json, write_json
+from topiclab.report.html import export_html
+from topiclab.report.notebook import execute, notebook_path
+from topiclab.report.session import SAMPLE, default_title, report_config
+
+RECORD = "report.json"
+
+
+@dataclass
+class ReportResult:
+    """What became of one report: status is 'ok', 'failed' or 'skipped' (finished before, unchanged)."""
+
+    name: str
+    directory: Path
+    status: str
+    summary: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    error: Optional[str] = None
+
+    @property
+    def html(self) -> Path:
+        return self.directory / "report.html"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.directory / "run"
+
+
+def report_parameters(corpus: Union[str, Path], output_dir: Union[str, Path], *, config: Union[str, Path, None] = None,
+                      settings: Optional[dict[str, Any]] = None, title: Optional[str] = None) -> dict[str, Any]:
+    """The notebook's parameters, with paths made absolute; raises CorpusError/ConfigError before any kernel starts."""
+    if str(corpus) != SAMPLE:
+        corpus = Path(corpus).expanduser().resolve()
+        if not corpus.exists():
+            raise CorpusError(f"Corpus not found: {corpus}. Give a file or a folder, or 'sample' for the built-in "
+                              "sample.")
+    config = None if config is None else str(Path(config).expanduser().resolve())
+    title = title or default_title(corpus)
+    settings = json.loads(json.dumps(settings or {}, default=str))  # plain values papermill can inject
+    report_config(corpus, config, settings)
+    return {"corpus": str(corpus), "config": config, "settings": settings, "title": title,
+            "output_dir": str(Path(output_dir).expanduser().resolve())}
+
+
+def make_report(corpus: Union[str, Path], output_dir: Union[str, Path], *, config: Union[str, Path, None] = None,
+                settings: Optional[dict[str, Any]] = None, title: Optional[str] = None, kernel: Optional[str] = None,
+                progress: bool = False) -> ReportResult:
+    """Fit (or reopen) `corpus` and write its report to `output_dir`; raises ReportError when the notebook fails.
+
+    `corpus` is a file, a folder of .txt files, or "sample"; `settings` are dotted keys, e.g.
+    `{"corpus.text_col": "body", "umap.n_neighbors": 30}`.
+    """
+    parameters = report_parameters(corpus, output_dir, config=config, settings=settings, title=title)
+    return run_report(parameters, kernel=kernel, progress=progress)
+
+
+def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, progress: bool = False) -> ReportResult:
+    """Execute the notebook for already-checked `parameters` (see `report_parameters`)."""
+    directory = Path(parameters["output_dir"])
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = directory / ".report.partial.ipynb"
+    started = time.perf_counter()
+    try:
+        # The kernel starts where the caller is, so relative paths in settings (a local model) mean the same.
+        execute(notebook_path("cluster_report"), partial, parameters, cwd=Path.cwd(), kernel=kernel,
+                progress=progress)
+    except BaseException as exc:
+        error = describe_failure(exc)
+        failed = directory / "report.failed.ipynb"
+        if partial.exists():
+            os.replace(partial, failed)
+        else:
+            failed.unlink(missing_ok=True)
+        if not isinstance(exc, Exception):  # interrupted: leave no record, so a resumed batch runs it again
+            raise
+        record_failure(parameters, error, time.perf_counter() - started)
+        where = f"\nThe notebook up to the failing cell is {failed}." if failed.exists() else ""
+        raise ReportError(f"The report {directory.name!r} failed: {error}{where}") from None
+    os.replace(partial, directory / "report.ipynb")
+    export_html(directory / "report.ipynb", directory / "report.html", title=parameters.get("title"))
+    (directory / "report.failed.ipynb").unlink(missing_ok=True)
+    summary = run_summary(directory / "run")
+    seconds = round(time.perf_counter() - started, 1)
+    write_json(directory / RECORD, {**_record(parameters), "status": "ok", "summary": summary, "seconds": seconds})
+    return ReportResult(directory.name, directory, "ok", summary, seconds)
+
+
+def record_failure(parameters: dict[str, Any], error: str, seconds: float = 0.0) -> ReportResult:
+    """Write the `report.json` of a report that failed with `error`, so the index shows why."""
+    directory = Path(parameters["output_dir"])
+    write_json(directory / RECORD, {**_record(parameters), "status": "failed", "error": error,
+                                    "seconds": round(seconds, 1)})
+    return ReportResult(directory.name, directory, "failed", seconds=round(seconds, 1), error=error)
+
+
+def finished(directory: Union[str, Path], parameters: dict[str, Any]) -> Optional[dict]:
+    """The record of a report that finished with these same parameters, else None."""
+    directory = Path(directory)
+    record = read_json(directory / RECORD)
+    if (isinstance(record, dict) and record.get("status") == "ok" and record.get("parameters") == parameters
+            and (directory / "report.html").exists()):
+        return record
+    return None
+
+
+def run_summary(run_dir: Path) -> dict[str, Any]:
+    """The key figures of a saved run, from its manifest."""
+    manifest = read_json(run_dir / "manifest.json") or {}
+    metrics = manifest.get("metrics", {})
+    n_documents = manifest.get("corpus", {}).get("n_documents", 0)
+    before = round(manifest.get("outliers_before_reduction", 0) / n_documents, 4) if n_documents else None
+    summary = {"documents": n_documents, "topics": metrics.get("n_topics"),
+               "outlier_share": metrics.get("outlier_share"), "outlier_share_before_reduction": before,
+               "npmi": metrics.get("npmi"), "diversity": metrics.get("diversity")}
+    summary.update({key: metrics[key] for key in ("nmi", "ari") if key in metrics})
+    return summary
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failure: a notebook cell's error as `Type: message`, else the exception itself."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        return f"{ename}: {evalue}".strip()
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text or type(exc).__name__
+
+
+def _record(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"name": Path(parameters["output_dir"]).name, "corpus": parameters["corpus"], "parameters": parameters,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

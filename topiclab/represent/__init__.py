@@ -1,0 +1,16 @@
+"""Topic representations beside c-TF-IDF words: KeyBERTInspired, MMR, chains of them, and LLM labels.
+
+One small module per representation behind one interface (`Aspect`), as in BERTopic's
+`bertopic.representation`; `represent_topics` adds their columns to a run's topic table and
+`relabel` recomputes them for a saved run without refitting.
+"""
+
+from topiclab.represent.base import Aspect, Chain, TopicContext, WordAspect
+from topiclab.represent.keybert import KeyBERT
+from topiclab.represent.llm import LLMLabeler, LocalGGUF, LocalTransformers, OpenAICompatible
+from topiclab.represent.mmr import MMR
+from topiclab.represent.relabel import relabel
+from topiclab.represent.stage import display_labels, keyword_label, make_aspects, represent_topics
+
+__all__ = ["Aspect", "Chain", "KeyBERT", "LLMLabeler", "LocalGGUF", "LocalTransformers", "MMR", "OpenAICompatible",
+           "TopicContext", "WordAspect", "display_labels", "keyword_label", "make_aspects", "relabel", "represent_topics"]

@@ -1,0 +1,20 @@
+"""KeyBERTInspired: the candidate words closest in embedding space to the topic's representative documents."""
+
+from __future__ import annotations
+
+from topiclab.represent.base import WordAspect
+
+
+class KeyBERT(WordAspect):
+    """Re-rank c-TF-IDF candidates by similarity to the topic; reads well, costs one embedding pass over words."""
+
+    name = "keybert"
+
+    def __init__(self, top_n_words: int = 10, seed: int = 42):
+        super().__init__(top_n_words)
+        self.seed = seed
+
+    def representation_models(self) -> list:
+        from bertopic.representation import KeyBERTInspired
+
+        return [KeyBERTInspired(top_n_words=self.top_n_words, random_state=self.seed)]

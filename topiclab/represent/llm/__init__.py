@@ -1,0 +1,26 @@
+"""LLM-written topic labels: the aspect, its models (local GGUF, local transformers, OpenAI-compatible API),
+the prompt and the answer cache."""
+
+from topiclab.represent.llm.base import CompletionError, LabelModel
+from topiclab.represent.llm.label_cache import LabelCache
+from topiclab.represent.llm.labeler import LLMLabeler
+from topiclab.represent.llm.local_gguf import LocalGGUF
+from topiclab.represent.llm.local_transformers import LocalTransformers
+from topiclab.represent.llm.openai_compatible import OpenAICompatible
+from topiclab.represent.llm.prompt import DEFAULT_TEMPLATE, build_prompt, clean_label
+
+__all__ = ["DEFAULT_TEMPLATE", "CompletionError", "LLMLabeler", "LabelCache", "LabelModel", "LocalGGUF",
+           "LocalTransformers", "OpenAICompatible", "build_prompt", "clean_label", "label_model"]
+
+
+def label_model(config) -> LabelModel:
+    """The model a `labels.llm` configuration section names; checks the key variable and the file now."""
+    if config.backend == "openai":
+        return OpenAICompatible(config.base_url, config.model, api_key_env=config.api_key_env, api=config.api,
+                                max_tokens=config.max_tokens, temperature=config.temperature, timeout=config.timeout,
+                                max_retries=config.max_retries, backoff=config.backoff, concurrency=config.concurrency)
+    if config.backend == "transformers":
+        return LocalTransformers(config.model, max_tokens=config.max_tokens, temperature=config.temperature,
+                                 device=config.device, threads=config.threads)
+    return LocalGGUF(config.model, max_tokens=config.max_tokens, temperature=config.temperature,
+                     context_tokens=config.prompt_tokens + config.max_tokens + 16, n_threads=config.threads)

@@ -1,0 +1,116 @@
+"""A Hugging Face transformers causal LM run in-process: a local folder, a .gguf file or a hub name.
+
+With no model it loads the packaged SmolLM2-135M-Instruct GGUF (dequantized by transformers, which
+needs the `gguf` and `accelerate` packages of topiclab's `llm` extra). Prompts go in as raw
+completions, exactly as for the GGUF backend, and generation stops at the first line break.
+A hub name is read from the local Hugging Face cache, or downloaded unless HF_HUB_OFFLINE=1.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Optional
+
+from topiclab.errors import ConfigError
+from topiclab.represent.llm.base import CompletionError, LabelModel
+from topiclab.represent.llm.local_gguf import packaged_smollm2
+
+_PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
+
+
+class LocalTransformers(LabelModel):
+    """Greedy (or, with a temperature, seeded sampled) completions from a transformers model on `device`.
+
+    The weights load on first use and stay loaded; `threads` sets torch's CPU threads while they are
+    held (None: one per CPU) and the previous setting comes back on exit.
+    """
+
+    concurrency = 1
+
+    def __init__(self, model: Optional[str] = None, max_tokens: int = 16, temperature: float = 0.0,
+                 device: Optional[str] = None, threads: Optional[int] = None, seed: int = 42):
+        self.model = model
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.device = device or "cpu"
+        self.threads = threads or os.cpu_count() or 1
+        self.seed = seed
+        path = Path(model).expanduser() if model else packaged_smollm2()
+        if path.exists() or (model or "").startswith(_PATH_PREFIXES) or path.suffix == ".gguf":
+            if not path.exists():
+                raise ConfigError(f"No transformers model at {path}: set labels.llm.model to a model folder, a .gguf "
+                                  "file or a Hugging Face model name, or leave it empty for the packaged SmolLM2.")
+            self.source_, self.gguf_file_ = (str(path.parent), path.name) if path.is_file() else (str(path), None)
+        else:  # a name on the Hugging Face hub, e.g. HuggingFaceTB/SmolLM2-360M-Instruct
+            self.source_, self.gguf_file_ = model, None
+        missing = [name for name in ("gguf", "accelerate") if self.gguf_file_ and importlib.util.find_spec(name) is None]
+        if missing:
+            raise ConfigError(f"transformers reads .gguf files only with {' and '.join(missing)} installed: "
+                              "pip install 'topiclab[llm]'.")
+        self._lm = self._tokenizer = None
+        self._torch_threads: Optional[int] = None
+
+    @property
+    def identity(self) -> dict:
+        name = self.gguf_file_ or (Path(self.source_).name if Path(self.source_).exists() else self.source_)
+        identity = {"backend": "local-transformers", "model": name, "max_tokens": self.max_tokens,
+                    "temperature": self.temperature, "seed": self.seed}
+        if self.gguf_file_:
+            identity["bytes"] = (Path(self.source_) / self.gguf_file_).stat().st_size
+        return identity
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._load()[1](text, add_special_tokens=False)["input_ids"])
+
+    def complete(self, prompt: str) -> str:
+        import torch
+
+        model, tokenizer = self._load()
+        inputs = tokenizer(prompt, return_tensors="pt").to(self.device)
+        length, context = inputs["input_ids"].shape[1], getattr(model.config, "max_position_embeddings", None)
+        if context and length + self.max_tokens > context:
+            raise CompletionError(f"local model failed: a prompt of {length} tokens leaves no room in its context of "
+                                  f"{context}; lower labels.llm.prompt_tokens")
+        sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
+        if self.temperature > 0:
+            torch.manual_seed(self.seed)
+        try:
+            with torch.inference_mode():
+                output = model.generate(**inputs, max_new_tokens=self.max_tokens, stop_strings=["\n"],
+                                        tokenizer=tokenizer, **sampling)
+        except (ValueError, RuntimeError) as exc:  # a decoding failure, out of memory on the device
+            raise CompletionError(f"local model failed: {exc}") from None
+        return tokenizer.decode(output[0, length:], skip_special_tokens=True).split("\n", 1)[0]
+
+    def __exit__(self, *exc) -> None:
+        if self._lm is not None:
+            import torch
+
+            torch.set_num_threads(self._torch_threads)
+            self._lm = self._tokenizer = None
+
+    def _load(self):
+        if self._lm is None:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers.utils import logging as transformers_logging
+
+            self._torch_threads = torch.get_num_threads()
+            torch.set_num_threads(self.threads)
+            bars = transformers_logging.is_progress_bar_enabled()
+            transformers_logging.disable_progress_bar()
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(self.source_, gguf_file=self.gguf_file_)
+                model = AutoModelForCausalLM.from_pretrained(self.source_, gguf_file=self.gguf_file_)
+            except (OSError, ValueError) as exc:  # no such model offline, not a causal LM, an unreadable file
+                torch.set_num_threads(self._torch_threads)
+                raise ConfigError(f"Could not load the transformers label model {self.source_}: {exc}") from None
+            finally:
+                if bars:
+                    transformers_logging.enable_progress_bar()
+            if model.generation_config.pad_token_id is None:
+                model.generation_config.pad_token_id = tokenizer.pad_token_id or tokenizer.eos_token_id
+            self._lm, self._tokenizer = model.to(self.device).eval(), tokenizer
+        return self._lm, self._tokenizer

@@ -1,0 +1,60 @@
+"""Relabel a saved run: recompute its aspects with new label settings, without refitting."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from topiclab.config import LabelsConfig
+from topiclab.represent.base import TopicContext
+from topiclab.represent.stage import make_aspects, represent_topics
+from topiclab.results import TopicRun, load_run
+
+LabelsLike = Union[LabelsConfig, dict, None]
+
+
+def relabel(run: Union[TopicRun, str, Path], labels: LabelsLike = None, *, keep_manual: bool = True,
+            save: bool = True, **settings: Any) -> TopicRun:
+    """Recompute the label aspects of `run` (a TopicRun, updated in place, or a run directory) and save it.
+
+    `labels` replaces the run's `labels` section (a LabelsConfig) or updates it (a dict, nested like the
+    YAML); `settings` update single keys: `relabel(run, aspects=["llm"], llm={"backend": "openai", ...})`.
+    Labels set by hand (`run.set_label`) win over written ones unless `keep_manual=False`. The LLM is
+    asked only for prompts its cache has not answered.
+    """
+    run = run if isinstance(run, TopicRun) else load_run(run)
+    if isinstance(labels, LabelsConfig):
+        config = run.config.with_overrides({"labels": labels.model_dump(mode="json")})
+    else:
+        overrides = dict(_dotted({**(labels or {}), **settings}, "labels."))
+        chosen = overrides.get("labels.aspects")
+        names = [name.strip() for name in chosen.split(",")] if isinstance(chosen, str) else chosen or []
+        if chosen is not None and "labels.display" not in overrides and run.config.labels.display not in names:
+            overrides["labels.display"] = None  # chosen again from the new aspects
+        config = run.config.with_overrides(overrides)
+    aspects = make_aspects(config)
+
+    started = time.perf_counter()
+    context = TopicContext(run.topics, run.documents["text"].tolist(), run.documents["topic"].to_numpy(),
+                           load_model=lambda: run.model, embedding=config.embedding)
+    topics, report = represent_topics(context, aspects, config.labels.resolved_display)
+    manifest = {**run.manifest, "labels": report,
+                "seconds": {**run.manifest.get("seconds", {}), "labels": round(time.perf_counter() - started, 3)}}
+    if not keep_manual:
+        manifest.pop("manual_labels", None)
+    for topic, label in manifest.get("manual_labels", {}).items():
+        topics.loc[topics["topic"] == int(topic), "label"] = label
+
+    run.topics, run.config, run.manifest = topics, config, manifest
+    if save and run.path is not None:
+        run.save()
+    return run
+
+
+def _dotted(tree: dict, prefix: str):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _dotted(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

@@ -1,0 +1,74 @@
+"""The representation stage: build a run's aspects from its configuration and add their columns.
+
+Column contract of the topic table: c-TF-IDF words stay in `words`/`word_scores`; each word aspect
+adds `words_<aspect>` and `word_scores_<aspect>`; the LLM adds `label_llm` ('' where it gave none);
+`label` is always the display label, falling back to keywords.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from topiclab.config import RunConfig
+from topiclab.represent.base import N_CANDIDATES, Aspect, Chain, TopicContext
+from topiclab.represent.keybert import KeyBERT
+from topiclab.represent.llm import LLMLabeler, label_model
+from topiclab.represent.mmr import MMR
+from topiclab.results import OUTLIER
+
+
+
+def make_aspects(config: RunConfig) -> list[Aspect]:
+    """The configured aspects, in order. Raises ConfigError now (before any fitting) for a missing key or file."""
+    labels, top_n = config.labels, config.topics.top_n_words
+    makers = {
+        "keybert": lambda: KeyBERT(top_n_words=top_n, seed=config.seed),
+        "mmr": lambda: MMR(diversity=labels.mmr_diversity, top_n_words=top_n),
+        "keybert_mmr": lambda: Chain([KeyBERT(top_n_words=N_CANDIDATES, seed=config.seed),
+                                      MMR(diversity=labels.mmr_diversity, top_n_words=top_n)], top_n_words=top_n),
+        "llm": lambda: LLMLabeler(label_model(labels.llm), template=labels.llm.prompt, n_documents=labels.llm.documents,
+                                  prompt_tokens=labels.llm.prompt_tokens, cache=labels.llm.cache),
+    }
+    return [makers[name]() for name in labels.aspects]
+
+
+def represent_topics(context: TopicContext, aspects: list[Aspect], display: str) -> tuple[pd.DataFrame, dict]:
+    """The topic table with each aspect's columns (replacing earlier ones) and `label` set from `display`,
+    plus a report for the manifest: seconds per aspect and what the LLM did."""
+    topics = context.topics.drop(columns=[c for c in context.topics.columns if is_aspect_column(c)])
+    report: dict = {"aspects": [aspect.name for aspect in aspects], "display": display, "seconds": {}}
+    for aspect in aspects:
+        started = time.perf_counter()
+        for column, values in aspect.transform(context).items():
+            topics[column] = values
+        report["seconds"][aspect.name] = round(time.perf_counter() - started, 3)
+        if aspect.report_:
+            report[aspect.name] = aspect.report_
+    topics["label"] = display_labels(topics, display)
+    return topics, report
+
+
+def is_aspect_column(column: str) -> bool:
+    return column.startswith(("words_", "word_scores_")) or column == "label_llm"
+
+
+def display_labels(topics: pd.DataFrame, display: str) -> list[str]:
+    """`<id>: <label>` from the chosen aspect, or from c-TF-IDF keywords where that aspect has nothing."""
+    labels = []
+    for _, row in topics.iterrows():
+        topic = int(row["topic"])
+        if display == "llm" and row.get("label_llm") and topic != OUTLIER:
+            labels.append(f"{topic}: {row['label_llm']}")
+        else:
+            words = row.get(f"words_{display}") if display not in ("keywords", "llm") else None
+            labels.append(keyword_label(topic, list(words) if words is not None and len(words) else list(row["words"])))
+    return labels
+
+
+def keyword_label(topic_id: int, words: list[str], n_words: int = 4) -> str:
+    """A readable fallback label from keywords: `3: tax, budget, economy, rates`."""
+    if topic_id == OUTLIER:
+        return "-1: outliers"
+    return f"{topic_id}: {', '.join(words[:n_words])}" if words else f"{topic_id}: (no words)"
