@@ -7,12 +7,13 @@ measured from the saved run, for several sample sizes: load_run -> document_map 
 file opened in Debian's chromium (software WebGL, as in CI): seconds from navigation start until plotly
 has drawn, and until a hover label shows a document. Target: at most 15 MB, hover within 5 s.
 
-    python benchmarks/bench_figures.py [--corpora wordnet 20ng] [--points all 100000 50000 25000]
+    python benchmarks/bench_figures.py [--corpora wordnet 20ng] [--points all 100000 default 20000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -34,14 +35,19 @@ Object.defineProperty(window, "Plotly", {configurable: true, get() { return plot
 }});
 """
 
-# Where the first point of the largest topic is on the page, in 2D or 3D (projected by the scene's camera).
+# Where the point nearest the middle of the largest topic is on the page, in 2D or 3D (through the camera).
 POINT_PIXEL = """() => { const gd = document.querySelector('.js-plotly-plot'), l = gd._fullLayout, z = l._size;
   const t = gd._fullData.reduce((a, b) => (b.x || []).length > (a.x || []).length ? b : a);
+  const axes = l.scene ? ['x', 'y', 'z'] : ['x', 'y'], n = t.x.length;
+  const mean = axes.map(a => t[a].reduce((sum, v) => sum + v, 0) / n);
+  const gap = i => axes.reduce((sum, a, k) => sum + (t[a][i] - mean[k]) ** 2, 0);
+  let i = 0;
+  for (let j = 1; j < n; j++) if (gap(j) < gap(i)) i = j;
   const box = gd.getBoundingClientRect();
-  if (!l.scene) return [box.x + z.l + l.xaxis.l2p(t.x[0]), box.y + z.t + l.yaxis.l2p(t.y[0])];
+  if (!l.scene) return [box.x + z.l + l.xaxis.l2p(t.x[i]), box.y + z.t + l.yaxis.l2p(t.y[i])];
   const scene = l.scene._scene, c = scene.glplot.cameraParams, s = scene.dataScale;
-  const mul = (m, v) => [0, 1, 2, 3].map(i => m[i] * v[0] + m[4 + i] * v[1] + m[8 + i] * v[2] + m[12 + i] * v[3]);
-  const clip = mul(c.projection, mul(c.view, mul(c.model, [t.x[0] * s[0], t.y[0] * s[1], t.z[0] * s[2], 1])));
+  const mul = (m, v) => [0, 1, 2, 3].map(r => m[r] * v[0] + m[4 + r] * v[1] + m[8 + r] * v[2] + m[12 + r] * v[3]);
+  const clip = mul(c.projection, mul(c.view, mul(c.model, [t.x[i] * s[0], t.y[i] * s[1], t.z[i] * s[2], 1])));
   const d = l.scene.domain, left = z.l + d.x[0] * z.w, top = z.t + (1 - d.y[1]) * z.h;
   return [box.x + left + (clip[0] / clip[3] + 1) / 2 * (d.x[1] - d.x[0]) * z.w,
           box.y + top + (1 - clip[1] / clip[3]) / 2 * (d.y[1] - d.y[0]) * z.h]; }"""
@@ -97,7 +103,7 @@ def measure(name: str, points: list[str], browser) -> list[dict]:
             drawn, hovered = browser_times(browser, html)
             shown = sum(len(trace.x) for trace in fig.data)
             rows.append({"corpus": name, "map": f"{dims}D", "points": f"{shown:,} / {n:,}",
-                         "MB": f"{html.stat().st_size / 1e6:.1f}", "build s": f"{built:.1f}",
+                         "MB": f"{html.stat().st_size / 1e6:.1f}", "load+map s": f"{built:.1f}",
                          "write s": f"{written:.1f}", "drawn s": f"{drawn:.1f}", "hover s": f"{hovered:.1f}",
                          "topics": run.metrics.get("n_topics"), "project s": run.manifest["seconds"].get("project")})
             print(rows[-1], flush=True)
@@ -112,12 +118,14 @@ def main() -> None:
     parser.add_argument("--points", nargs="+", default=["all", "100000", "default"],
                         help="'all', 'default' (the map's own sample size) or a number")
     args = parser.parse_args()
+    load = os.getloadavg()  # timings are only comparable on an equally busy machine
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         rows = [row for name in args.corpora for row in measure(name, args.points, browser)]
         browser.close()
     columns = list(rows[0])
-    print("\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    print(f"\nload average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} cores)")
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
 

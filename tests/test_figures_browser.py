@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pytest
 
 from topiclab.figures import FIGURES, available_figures, document_map, topic_words, write_html
@@ -60,11 +61,21 @@ def test_every_figure_draws_without_errors(fitted_run, page, tmp_path, artifacts
     assert page.problems == []
 
 
+def clear_point(run) -> int:
+    """A document well inside the map's initial view and away from the topic labels drawn over it."""
+    coords, topics = run.projections["2d"], run.documents["topic"].to_numpy()
+    centers = np.array([np.median(coords[topics == t], axis=0) for t in set(topics)])
+    inside = ((coords > np.percentile(coords, 10, axis=0)) & (coords < np.percentile(coords, 90, axis=0))).all(axis=1)
+    clearance = np.linalg.norm(coords[:, None] - centers[None], axis=2).min(axis=1)
+    return int(np.argmax(np.where(inside, clearance, -1)))
+
+
 def test_hover_shows_the_document_as_text(fitted_run, page, tmp_path, artifacts_dir):
-    fitted_run.documents.loc[5, "text"] = MARKUP + fitted_run.documents.loc[5, "text"]
+    row = clear_point(fitted_run)
+    fitted_run.documents.loc[row, "text"] = MARKUP + fitted_run.documents.loc[row, "text"]
     fig = document_map(fitted_run)
-    curve, trace = next((i, t) for i, t in enumerate(fig.data) if 5 in t.customdata)
-    point = list(trace.customdata).index(5)
+    curve, trace = next((i, t) for i, t in enumerate(fig.data) if row in t.customdata)
+    point = list(trace.customdata).index(row)
     open_figures(page, [fig], tmp_path / "map.html")
     # the mouse on the point's pixel, as a person would hover it
     x, y = page.evaluate(f"""() => {{ const gd = {PLOTS}[0], l = gd._fullLayout, t = gd._fullData[{curve}];

@@ -16,7 +16,7 @@ import pytest
 from topiclab import ConfigError, load_run
 from topiclab.config import RunConfig
 from topiclab.represent.llm import DEFAULT_TEMPLATE, LocalGGUF, LocalTransformers, build_prompt, clean_label, label_model
-from topiclab.represent.llm.local_gguf import SMOLLM2_FILE, packaged_smollm2
+from topiclab.represent.llm.local_gguf import SMOLLM2_FILE, packaged_smollm2, physical_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 HOCKEY = build_prompt(DEFAULT_TEMPLATE, ["game", "team", "hockey", "season", "nhl", "players", "play", "league"],
@@ -38,14 +38,16 @@ def test_threads_and_device_are_validated():
         llm_config(backend="transformers", device="gpu")
 
 
-def test_llama_cpp_gets_the_configured_threads_or_every_cpu(monkeypatch):
+def test_llama_cpp_gets_the_configured_threads_or_every_physical_core(monkeypatch):
     import llama_cpp
 
     created = []
     monkeypatch.setattr(llama_cpp, "Llama", lambda **kwargs: created.append(kwargs))
     label_model(llm_config(threads=3))._model()
     label_model(llm_config())._model()
-    assert [kwargs["n_threads"] for kwargs in created] == [3, os.cpu_count()]  # not llama.cpp's half
+    cores = physical_cores()
+    assert 1 <= cores <= os.cpu_count()
+    assert [(kwargs["n_threads"], kwargs["n_threads_batch"]) for kwargs in created] == [(3, 3), (cores, cores)]
 
 
 def test_transformers_backend_takes_a_folder_a_gguf_file_or_a_hub_name(tmp_path):

@@ -153,7 +153,7 @@ class LLMConfig(_Section):
     concurrency: int = Field(4, ge=1, le=64, description="Requests in flight at once (openai; local runs one).")
     cache: bool = Field(True, description="Reuse labels cached on disk for the same prompt and model.")
     threads: Optional[int] = Field(None, ge=1, le=1024, description="local and transformers: CPU threads; empty: "
-                                                                    "one per CPU (llama.cpp alone would use half).")
+                                                                    "every physical core.")
     device: Optional[str] = Field(None, pattern=r"^(cpu|cuda|mps|xpu)(:\d+)?$",
                                   description="transformers: 'cpu' (default), 'cuda', 'cuda:1', 'mps' or 'xpu'.")
 

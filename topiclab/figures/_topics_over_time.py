@@ -18,7 +18,7 @@ from topiclab.results import OUTLIER, TopicRun
 #: Finest period first, with its length in days; the first that gives at most MAX_PERIODS periods is used.
 PERIODS = (("D", "day", 1), ("W", "week", 7), ("MS", "month", 30.44), ("QS", "quarter", 91.31), ("YS", "year", 365.25))
 MAX_PERIODS = 120
-SHOWN_TOPICS = 10
+SHOWN_TOPICS = 6
 
 
 def topics_over_time(run: TopicRun, freq: Optional[str] = None) -> go.Figure:
@@ -43,8 +43,8 @@ def topics_over_time(run: TopicRun, freq: Optional[str] = None) -> go.Figure:
         if topic.topic not in counts:
             continue
         fig.add_trace(go.Scatter(
-            x=counts.index, y=counts[topic.topic], mode="lines+markers", name=topic.name,
-            line={"color": topic.color, "width": 1 if topic.topic == OUTLIER else 2}, marker_size=4,
+            x=counts.index, y=counts[topic.topic], mode="lines", name=topic.name,
+            line={"color": topic.color, "width": 1 if topic.topic == OUTLIER else 2},
             customdata=(100 * counts[topic.topic] / totals).round(1),
             visible=True if topic.topic in largest else "legendonly",
             hovertemplate=f"<b>%{{fullData.name}}</b><br>%{{x}}: %{{y:,}} documents (%{{customdata}}% of the {period})"

@@ -28,8 +28,21 @@ def packaged_smollm2() -> Path:
     return path
 
 
+def physical_cores() -> int:
+    """CPU cores without their hyperthreads: llama.cpp and torch slow down on more threads than cores."""
+    try:
+        import psutil
+    except ImportError:
+        return os.cpu_count() or 1
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
 class LocalGGUF(LabelModel):
-    """Greedy completions from a GGUF file; the weights load on first use and stay loaded."""
+    """Greedy completions from a GGUF file; the weights load on first use and stay loaded.
+
+    `n_threads` runs both the prompt and the generation (None: every physical core; llama-cpp-python
+    alone would generate on half the logical CPUs and read the prompt on all of them).
+    """
 
     concurrency = 1
 
@@ -39,7 +52,7 @@ class LocalGGUF(LabelModel):
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.context_tokens = context_tokens
-        self.n_threads = n_threads or os.cpu_count() or 1  # llama.cpp's own default is half the CPUs
+        self.n_threads = n_threads or physical_cores()
         self.seed = seed
         self.path_ = Path(model_path).expanduser() if model_path else packaged_smollm2()
         if not self.path_.is_file():
@@ -75,5 +88,5 @@ class LocalGGUF(LabelModel):
             except ImportError:
                 raise ConfigError("Local labels need llama-cpp-python: pip install 'topiclab[llm]'.") from None
             self._llama = Llama(model_path=str(self.path_), n_ctx=self.context_tokens, n_threads=self.n_threads,
-                                seed=self.seed, verbose=False)
+                                n_threads_batch=self.n_threads, seed=self.seed, verbose=False)
         return self._llama

@@ -9,13 +9,12 @@ A hub name is read from the local Hugging Face cache, or downloaded unless HF_HU
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Optional
 
 from topiclab.errors import ConfigError
 from topiclab.represent.llm.base import CompletionError, LabelModel
-from topiclab.represent.llm.local_gguf import packaged_smollm2
+from topiclab.represent.llm.local_gguf import packaged_smollm2, physical_cores
 
 _PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
 
@@ -24,7 +23,7 @@ class LocalTransformers(LabelModel):
     """Greedy (or, with a temperature, seeded sampled) completions from a transformers model on `device`.
 
     The weights load on first use and stay loaded; `threads` sets torch's CPU threads while they are
-    held (None: one per CPU) and the previous setting comes back on exit.
+    held (None: every physical core) and the previous setting comes back on exit.
     """
 
     concurrency = 1
@@ -35,7 +34,7 @@ class LocalTransformers(LabelModel):
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.device = device or "cpu"
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or physical_cores()
         self.seed = seed
         path = Path(model).expanduser() if model else packaged_smollm2()
         if path.exists() or (model or "").startswith(_PATH_PREFIXES) or path.suffix == ".gguf":
