@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import random
 import sqlite3
 import time
 import zlib
@@ -35,6 +36,20 @@ CREATE TABLE IF NOT EXISTS embeddings (
 ) WITHOUT ROWID
 """
 _BATCH = 500  # SQLite's variable limit is 999 on old builds
+
+
+def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL once (it persists in the file). The switch needs a lock that SQLite does not wait
+    for, so a process that meets another one creating the cache retries instead of failing."""
+    for attempt in range(attempts):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 + random.random() * 0.1)
 
 
 def default_cache_dir() -> Path:
@@ -116,6 +131,8 @@ class EmbeddingCache:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect_and_check()
+        except sqlite3.OperationalError as exc:  # locked or unreadable: not damage, never move the file
+            raise CacheError(f"Cannot open the embedding cache {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
             log.warning("Embedding cache %s is damaged (%s); moved to %s and rebuilt.", self.path, exc, aside)
@@ -129,7 +146,7 @@ class EmbeddingCache:
     def _connect_and_check(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=120, isolation_level=None)
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             result = connection.execute("PRAGMA quick_check").fetchone()[0]
             if result != "ok":

@@ -42,10 +42,11 @@ class LocalTransformers(LabelModel):
                 raise ConfigError(f"No transformers model at {path}: set labels.llm.model to a model folder, a .gguf "
                                   "file or a Hugging Face model name, or leave it empty for the packaged SmolLM2.")
             self.source_, self.gguf_file_ = (str(path.parent), path.name) if path.is_file() else (str(path), None)
+            self.name_ = path.name
         else:  # a name on the Hugging Face hub, e.g. HuggingFaceTB/SmolLM2-360M-Instruct
-            self.source_, self.gguf_file_ = model, None
-        missing = [name for name in ("gguf", "accelerate") if self.gguf_file_ and importlib.util.find_spec(name) is None]
-        if missing:
+            self.source_, self.gguf_file_, self.name_ = model, None, model
+        missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
+        if self.gguf_file_ and missing:
             raise ConfigError(f"transformers reads .gguf files only with {' and '.join(missing)} installed: "
                               "pip install 'topiclab[llm]'.")
         self._lm = self._tokenizer = None
@@ -53,8 +54,7 @@ class LocalTransformers(LabelModel):
 
     @property
     def identity(self) -> dict:
-        name = self.gguf_file_ or (Path(self.source_).name if Path(self.source_).exists() else self.source_)
-        identity = {"backend": "local-transformers", "model": name, "max_tokens": self.max_tokens,
+        identity = {"backend": "local-transformers", "model": self.name_, "max_tokens": self.max_tokens,
                     "temperature": self.temperature, "seed": self.seed}
         if self.gguf_file_:
             identity["bytes"] = (Path(self.source_) / self.gguf_file_).stat().st_size
@@ -72,8 +72,9 @@ class LocalTransformers(LabelModel):
         if context and length + self.max_tokens > context:
             raise CompletionError(f"local model failed: a prompt of {length} tokens leaves no room in its context of "
                                   f"{context}; lower labels.llm.prompt_tokens")
-        sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
+        sampling = {"do_sample": self.temperature > 0}
         if self.temperature > 0:
+            sampling["temperature"] = self.temperature
             torch.manual_seed(self.seed)
         try:
             with torch.inference_mode():
