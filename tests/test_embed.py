@@ -127,6 +127,8 @@ def test_packaged_minilm_offline_truncation_and_chunking(tmp_path, monkeypatch):
     texts = ["The match ended in a goalless draw.", "Shares fell sharply on Wall Street.", long_text]
     truncated, report = embed_documents(texts, EmbeddingConfig(cache_dir=tmp_path))
     assert truncated.shape == (3, 384) and report.n_too_long == 1
+    _, again = embed_documents(texts, EmbeddingConfig(cache_dir=tmp_path))
+    assert (again.n_cached, again.n_too_long) == (3, 1)  # a cached run still reports what the window cut
     chunked, report = embed_documents(texts, EmbeddingConfig(cache_dir=tmp_path, long_documents="chunk"))
     assert len(embedder.windows(long_text)) > 1
     np.testing.assert_allclose(chunked[:2], truncated[:2], rtol=1e-4, atol=1e-5)  # short texts: one window

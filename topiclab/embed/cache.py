@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     dim INTEGER NOT NULL,
     vector BLOB NOT NULL,
     crc INTEGER NOT NULL,
+    n_tokens INTEGER,
     PRIMARY KEY (model_key, text_hash)
 ) WITHOUT ROWID
 """
@@ -65,7 +66,8 @@ def text_hash(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """Get and put float32 vectors for (model_key, text). Damaged rows count in `self.damaged_rows`."""
+    """Get and put float32 vectors for (model_key, text), with each text's token count (so a cached
+    run still knows how many documents the model's window cut). Damaged rows count in `damaged_rows`."""
 
     def __init__(self, directory: Optional[Union[str, Path]] = None):
         self.directory = Path(directory) if directory is not None else default_cache_dir()
@@ -76,32 +78,34 @@ class EmbeddingCache:
         self._connection = self._open()
 
     # ------------------------------------------------------------------ public
-    def get(self, key: str, texts: list[str]) -> dict[int, np.ndarray]:
-        """Vectors found for `texts`, by position; damaged rows are deleted and left out."""
+    def get(self, key: str, texts: list[str]) -> dict[int, tuple[np.ndarray, Optional[int]]]:
+        """(vector, token count) found for `texts`, by position; damaged rows are deleted and left out."""
         hashes = [text_hash(t) for t in texts]
         positions: dict[bytes, list[int]] = {}
         for i, h in enumerate(hashes):
             positions.setdefault(h, []).append(i)
-        found: dict[int, np.ndarray] = {}
+        found: dict[int, tuple[np.ndarray, Optional[int]]] = {}
         unique = list(positions)
         for start in range(0, len(unique), _BATCH):
             chunk = unique[start:start + _BATCH]
             rows = self._connection.execute(
-                f"SELECT text_hash, dim, vector, crc FROM embeddings WHERE model_key = ? AND text_hash IN "
+                f"SELECT text_hash, dim, vector, crc, n_tokens FROM embeddings WHERE model_key = ? AND text_hash IN "
                 f"({','.join('?' * len(chunk))})", [key, *chunk]).fetchall()
-            for h, dim, blob, crc in rows:
+            for h, dim, blob, crc, n_tokens in rows:
                 if zlib.crc32(blob) != crc or len(blob) != dim * 4:
                     self._drop(key, h)
                     continue
                 vector = np.frombuffer(blob, dtype=np.float32)
                 for i in positions[h]:
-                    found[i] = vector
+                    found[i] = (vector, n_tokens)
         return found
 
-    def put(self, key: str, texts: list[str], vectors: np.ndarray) -> None:
+    def put(self, key: str, texts: list[str], vectors: np.ndarray, n_tokens: Optional[list[int]] = None) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        rows = [(key, text_hash(t), int(v.shape[0]), v.tobytes(), zlib.crc32(v.tobytes())) for t, v in zip(texts, vectors)]
-        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)", rows))
+        counts = n_tokens if n_tokens is not None else [None] * len(texts)
+        rows = [(key, text_hash(t), int(v.shape[0]), v.tobytes(), zlib.crc32(v.tobytes()), None if n is None else int(n))
+                for t, v, n in zip(texts, vectors, counts)]
+        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?)", rows))
 
     def count(self, key: Optional[str] = None) -> int:
         if key is None:
@@ -152,6 +156,13 @@ class EmbeddingCache:
             if result != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {result}")
             connection.execute(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(embeddings)")}
+            if "n_tokens" not in columns:  # a cache written before token counts were kept
+                try:
+                    connection.execute("ALTER TABLE embeddings ADD COLUMN n_tokens INTEGER")
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc):
+                        raise
         except sqlite3.DatabaseError:
             connection.close()
             raise

@@ -42,6 +42,7 @@ def embed_documents(texts: list[str], config: Optional[EmbeddingConfig] = None,
     embedder = embedder or resolve_embedder(config.model, config.device)
     started = time.perf_counter()
     identity = {**embedder.identity, "long_documents": config.long_documents}
+    window = identity.get("max_seq_length")  # read from the model's files: a cached run never loads the model
     report = EmbeddingReport(model=identity, n_documents=len(texts), long_documents=config.long_documents)
 
     cache = EmbeddingCache(config.cache_dir) if config.cache else None
@@ -52,21 +53,25 @@ def embed_documents(texts: list[str], config: Optional[EmbeddingConfig] = None,
     if cache and cache.rebuilt_from:
         report.notes.append(f"the embedding cache was damaged and rebuilt (old file kept at {cache.rebuilt_from})")
 
-    vectors: dict[int, np.ndarray] = dict(found)
+    vectors = {i: vector for i, (vector, _) in found.items()}
+    token_counts = {i: n for i, (_, n) in found.items()}
     if missing:
         missing_texts = [texts[i] for i in missing]
-        if embedder.max_tokens:
-            report.n_too_long = int((embedder.token_counts(missing_texts) > embedder.max_tokens).sum())
+        if window:
+            token_counts.update(zip(missing, embedder.token_counts(missing_texts).tolist()))
         show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
         with tqdm(total=len(missing), desc="Embedding", unit="doc", disable=not show) as bar:
             for start in range(0, len(missing), _BLOCK):
                 block = missing_texts[start:start + _BLOCK]
                 block_vectors = _encode(embedder, block, config)
                 if cache:
-                    cache.put(key, block, block_vectors)
+                    block_ids = missing[start:start + _BLOCK]
+                    cache.put(key, block, block_vectors, [token_counts.get(i) for i in block_ids])
                 vectors.update(zip(missing[start:start + _BLOCK], block_vectors))
                 bar.update(len(block))
         report.n_embedded = len(missing)
+    if window:
+        report.n_too_long = sum(1 for n in token_counts.values() if n is not None and n > window)
     if cache:
         report.cache_damaged_rows = cache.damaged_rows
         cache.close()

@@ -16,6 +16,7 @@ import numpy as np
 
 from topiclab.config import ProjectionConfig
 from topiclab.errors import FigureError
+from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.results import TopicRun
 
 DIMENSIONS = {"2d": 2, "3d": 3}
@@ -27,6 +28,8 @@ def project_embeddings(embeddings: np.ndarray, config: ProjectionConfig, seed: i
     """{"2d": (n, 2), "3d": (n, 3)} float32 coordinates; the same inputs and seed give the same arrays."""
     from umap import UMAP
     from umap.umap_ import nearest_neighbors
+
+    cache_numba_compilation()
 
     embeddings = np.asarray(embeddings, dtype=np.float32)
     n_neighbors = min(config.n_neighbors, max(2, len(embeddings) - 1))

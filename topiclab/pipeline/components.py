@@ -5,10 +5,13 @@ from __future__ import annotations
 from sklearn.feature_extraction.text import CountVectorizer
 
 from topiclab.config import RunConfig
+from topiclab.pipeline.jit import cache_numba_compilation
 
 
 def make_umap(config: RunConfig, n_documents: int):
     from umap import UMAP
+
+    cache_numba_compilation()
 
     umap = config.umap
     return UMAP(

@@ -54,7 +54,7 @@ class TopicModel:
             calculate_probabilities=False,
         )
         try:
-            with _quiet_bertopic():
+            with quiet_bertopic():
                 cluster_topics, probabilities = model.fit_transform(texts, embeddings)
         except ValueError as exc:
             raise _explain_fit_error(exc, config, n_documents) from None
@@ -67,7 +67,7 @@ class TopicModel:
                 texts, topics.tolist(), strategy=config.topics.outlier_reduction, embeddings=embeddings,
                 threshold=config.topics.outlier_threshold))
         if self.representation_model is not None or not np.array_equal(topics, cluster_topics):
-            with _quiet_bertopic():
+            with quiet_bertopic():
                 model.update_topics(texts, topics=topics.tolist(), top_n_words=config.topics.top_n_words,
                                     vectorizer_model=make_vectorizer(config), ctfidf_model=make_ctfidf(),
                                     representation_model=self.representation_model)
@@ -95,7 +95,7 @@ def assign_topics(embeddings: np.ndarray, topic_ids: np.ndarray, topic_embedding
 
 
 @contextmanager
-def _quiet_bertopic() -> Iterator[None]:
+def quiet_bertopic() -> Iterator[None]:
     """Hide warnings that describe our own deliberate choices (a seed, reassigned outliers)."""
     logger = logging.getLogger("BERTopic")
     level = logger.level

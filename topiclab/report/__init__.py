@@ -8,7 +8,7 @@ from topiclab.report.batch import load_batch, run_batch
 from topiclab.report.display import setup_report_notebook
 from topiclab.report.html import export_html
 from topiclab.report.index import write_index
-from topiclab.report.jit import cache_numba_compilation
+from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.report.notebook import ensure_kernel, notebook_path
 from topiclab.report.report import ReportResult, make_report
 from topiclab.report.session import SAMPLE, open_or_fit

@@ -9,7 +9,7 @@ from typing import Any, Optional, Union
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.errors import RunError
-from topiclab.report.jit import cache_numba_compilation
+from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import fit_run, resolve_config
 

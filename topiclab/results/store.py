@@ -18,6 +18,7 @@ import pandas as pd
 
 from topiclab.config import RunConfig
 from topiclab.errors import RunError
+from topiclab.pipeline.model import quiet_bertopic
 from topiclab.results.run import TopicRun
 
 FORMAT_VERSION = 1
@@ -31,6 +32,7 @@ def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a run folder is meant to be shared
     try:
         _write_files(run, staging, previous=path if path.exists() else None)
         _swap_into_place(staging, path)
@@ -95,8 +97,9 @@ def _write_files(run: TopicRun, folder: Path, previous: Optional[Path]) -> None:
     if run._model is not None:
         # True stores no model name here (topiclab's backend is not a Hugging Face model), so BERTopic.load
         # does not try to fetch one from the Hub, a minute of retries offline; load_model attaches the backend.
-        run._model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True,
-                        save_embedding_model=True)
+        with quiet_bertopic():  # it warns that no embedding model is saved: deliberate, see above
+            run._model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True,
+                            save_embedding_model=True)
     elif previous is not None and (previous / "model").exists():
         shutil.copytree(previous / "model", folder / "model")
     manifest = {**run.manifest, "format_version": FORMAT_VERSION}
@@ -133,6 +136,12 @@ def _lists_back(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].map(lambda v: isinstance(v, np.ndarray)).any():
             frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
     return frame
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _load_optional(path: Path) -> Optional[np.ndarray]:

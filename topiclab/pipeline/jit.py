@@ -1,4 +1,4 @@
-"""Keep numba's compiled UMAP code on disk, so a fresh report kernel does not compile it again.
+"""Keep numba's compiled UMAP code on disk, so a fresh process (a report kernel, a CLI fit) does not compile it again.
 
 Numba compiles UMAP's functions on the first fit in every new process: about 20 s on two cores, more
 than the fit of a few thousand documents itself. UMAP marks almost none of them `cache=True`, so we
@@ -15,7 +15,9 @@ _PACKAGES = ("umap", "pynndescent")
 
 
 def cache_numba_compilation() -> int:
-    """Turn on the on-disk cache of every not-yet-cached numba function of UMAP and pynndescent."""
+    """Turn on the on-disk cache of every not-yet-cached numba function of UMAP and pynndescent.
+
+    Cheap to call again: functions already cached are skipped."""
     if os.environ.get("TOPICLAB_NUMBA_CACHE", "1") == "0":
         return 0
     import umap  # noqa: F401  (loads its submodules and pynndescent)
