@@ -259,15 +259,7 @@ class RunConfig(_Section):
 
     @classmethod
     def from_yaml(cls, path: Union[str, Path], overrides: Optional[dict[str, Any]] = None) -> "RunConfig":
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"Configuration file not found: {path}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path} must hold a mapping of sections (umap:, hdbscan:, ...), not {type(data).__name__}")
+        data = read_yaml_mapping(path, ConfigError, "Configuration file", "a mapping of sections (umap:, hdbscan:, ...)")
         return cls.build(data, overrides)
 
     def with_overrides(self, overrides: dict[str, Any]) -> "RunConfig":
@@ -278,6 +270,22 @@ class RunConfig(_Section):
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def read_yaml_mapping(path: Union[str, Path], error: type[Exception], what: str, expected: str) -> dict[str, Any]:
+    """A YAML file's top-level mapping ({} for an empty file), or `error` saying what is wrong with it."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{what} not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise error(f"{path} must hold {expected}, not {type(data).__name__}")
+    return data
 
 
 def parse_override(item: str) -> tuple[str, Any]:

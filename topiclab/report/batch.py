@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from topiclab.config import read_yaml_mapping
 from topiclab.errors import ConfigError, ReportError, TopicLabError
 from topiclab.report.index import write_index
 from topiclab.report.files import read_json
@@ -116,14 +116,8 @@ class Job:
 
 def load_batch(path: Union[str, Path]) -> BatchSpec:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"Batch file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ReportError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{path} must be a mapping with at least `corpora:`. For example:\n\n{EXAMPLE}")
+    data = read_yaml_mapping(path, ReportError, "Batch file",
+                             f"a mapping with at least `corpora:`. For example:\n\n{EXAMPLE}\n")
     try:
         return BatchSpec.model_validate(data)
     except ValidationError as exc:
