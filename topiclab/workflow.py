@@ -23,9 +23,9 @@ from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
 from topiclab.embed import embed_documents, resolve_embedder
 from topiclab.errors import EmbeddingError
-from topiclab.figures.projection import project_embeddings
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
+from topiclab.pipeline.projection import project_embeddings
 from topiclab.represent import TopicContext, keyword_label, make_aspects, represent_topics
 from topiclab.results import OUTLIER, TopicRun
 

@@ -12,9 +12,7 @@ import hashlib
 import json
 import logging
 import os
-import random
 import sqlite3
-import time
 import zlib
 from pathlib import Path
 from typing import Optional, Union
@@ -22,6 +20,7 @@ from typing import Optional, Union
 import numpy as np
 
 from topiclab.errors import CacheError
+from topiclab.sqlite_cache import open_cache_db
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +38,15 @@ CREATE TABLE IF NOT EXISTS embeddings (
 _BATCH = 500  # SQLite's variable limit is 999 on old builds
 
 
-def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
-    """Switch to WAL once (it persists in the file). The switch needs a lock that SQLite does not wait
-    for, so a process that meets another one creating the cache retries instead of failing."""
-    for attempt in range(attempts):
-        try:
-            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                connection.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(0.05 + random.random() * 0.1)
+def _add_token_counts(connection: sqlite3.Connection) -> None:
+    """Migrate a cache written before token counts were kept."""
+    if "n_tokens" in {row[1] for row in connection.execute("PRAGMA table_info(embeddings)")}:
+        return
+    try:
+        connection.execute("ALTER TABLE embeddings ADD COLUMN n_tokens INTEGER")
+    except sqlite3.OperationalError as exc:  # another process added it first
+        if "duplicate column" not in str(exc):
+            raise
 
 
 def default_cache_dir() -> Path:
@@ -134,38 +130,10 @@ class EmbeddingCache:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            return self._connect_and_check()
-        except sqlite3.OperationalError as exc:  # locked or unreadable: not damage, never move the file
+            connection, self.rebuilt_from = open_cache_db(self.path, _SCHEMA, timeout=120, what="Embedding cache")
+            _add_token_counts(connection)
+        except sqlite3.OperationalError as exc:  # locked or unreadable: not damage
             raise CacheError(f"Cannot open the embedding cache {self.path}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
-            log.warning("Embedding cache %s is damaged (%s); moved to %s and rebuilt.", self.path, exc, aside)
-            for suffix in ("", "-wal", "-shm"):
-                source = Path(f"{self.path}{suffix}")
-                if source.exists():
-                    source.replace(Path(f"{aside}{suffix}"))
-            self.rebuilt_from = aside
-            return self._connect_and_check()
-
-    def _connect_and_check(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=120, isolation_level=None)
-        try:
-            _use_wal(connection)
-            connection.execute("PRAGMA synchronous=NORMAL")
-            result = connection.execute("PRAGMA quick_check").fetchone()[0]
-            if result != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {result}")
-            connection.execute(_SCHEMA)
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(embeddings)")}
-            if "n_tokens" not in columns:  # a cache written before token counts were kept
-                try:
-                    connection.execute("ALTER TABLE embeddings ADD COLUMN n_tokens INTEGER")
-                except sqlite3.OperationalError as exc:  # another process added it first
-                    if "duplicate column" not in str(exc):
-                        raise
-        except sqlite3.DatabaseError:
-            connection.close()
-            raise
         return connection
 
     def _write(self, action) -> None:

@@ -37,7 +37,7 @@ def topic_words(run: TopicRun, aspect: Optional[str] = None, topics: Optional[Se
     if aspect is not None:
         if aspect not in aspects:
             raise FigureError(f"Run {run.name!r} has no word aspect {aspect!r}; it has "
-                              + ", ".join(repr(a) for a in aspects) + f" (aspect=None draws them all).")
+                              + ", ".join(repr(a) for a in aspects) + " (aspect=None draws them all).")
         aspects = {aspect: aspects[aspect]}
     table = topic_table(run, outliers=False)
     chosen = _chosen(run, table, topics)

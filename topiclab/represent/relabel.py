@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from topiclab.config import LabelsConfig
 from topiclab.represent.base import TopicContext

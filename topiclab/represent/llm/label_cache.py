@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Optional, Union
 
 from topiclab.embed.cache import default_cache_dir
 from topiclab.errors import CacheError
+from topiclab.sqlite_cache import open_cache_db
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +66,5 @@ class LabelCache:
         self.close()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            return self._connect()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):
-                raise
-            aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
-            log.warning("Label cache %s is damaged (%s); moved to %s and started afresh.", self.path, exc, aside)
-            for suffix in ("", "-wal", "-shm"):
-                if Path(f"{self.path}{suffix}").exists():
-                    Path(f"{self.path}{suffix}").replace(Path(f"{aside}{suffix}"))
-            return self._connect()
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_SCHEMA)
-        except sqlite3.DatabaseError:
-            connection.close()
-            raise
+        connection, _ = open_cache_db(self.path, _SCHEMA, timeout=60, what="Label cache")
         return connection
