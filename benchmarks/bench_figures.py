@@ -17,10 +17,11 @@ import os
 import time
 from pathlib import Path
 
-import common
 from topiclab import fit_run, load_run
 from topiclab.figures import document_map, write_html
 from topiclab.figures._document_map import MAX_POINTS
+
+import common
 
 RUNS = common.ROOT / "outputs" / "bench-figures"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import nbformat
 
-import common
 from topiclab.corpus import load_corpus
 from topiclab.report import ensure_kernel, make_report
+
+import common
 
 OUTPUTS = common.ROOT / "outputs" / "bench-report"
 SAMPLE = 2000

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from topiclab.corpus import detect_text_column, load_bbc_news, load_20newsgroups, load_corpus
+from topiclab.corpus import detect_text_column, load_20newsgroups, load_bbc_news, load_corpus
 from topiclab.errors import CorpusError
 
 from conftest import SHARED_DATA

@@ -11,9 +11,21 @@ from typer.testing import CliRunner
 
 from topiclab import fit_run, load_run
 from topiclab.errors import FigureError
-from topiclab.figures import (FIGURES, available_figures, compute_projections, document_map, intertopic_distance,
-                              topic_hierarchy, topic_similarity, topic_sizes, topic_words, topics_over_time,
-                              topics_per_class, word_aspects, write_html)
+from topiclab.figures import (
+    FIGURES,
+    available_figures,
+    compute_projections,
+    document_map,
+    intertopic_distance,
+    topic_hierarchy,
+    topic_similarity,
+    topic_sizes,
+    topic_words,
+    topics_over_time,
+    topics_per_class,
+    word_aspects,
+    write_html,
+)
 from topiclab.figures._common import OUTLIER_COLOR
 from topiclab.figures._document_map import LABELED_TOPICS, MIN_PER_TOPIC, sample_per_topic
 

@@ -15,8 +15,14 @@ import pytest
 
 from topiclab import ConfigError, load_run
 from topiclab.config import RunConfig
-from topiclab.represent.llm import (DEFAULT_TEMPLATE, LocalGGUF, LocalTransformers, build_prompt, clean_label,
-                                    label_model)
+from topiclab.represent.llm import (
+    DEFAULT_TEMPLATE,
+    LocalGGUF,
+    LocalTransformers,
+    build_prompt,
+    clean_label,
+    label_model,
+)
 from topiclab.represent.llm.local_gguf import SMOLLM2_FILE, packaged_smollm2, physical_cores
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -300,6 +300,17 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested sections to dotted keys: {"umap": {"n_neighbors": 5}} -> {"umap.n_neighbors": 5}."""
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
     *parents, leaf = dotted.split(".")
     node = tree

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import re
 import time
 from datetime import datetime, timezone
 from importlib import metadata
@@ -23,6 +22,7 @@ from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
 from topiclab.embed import embed_documents, resolve_embedder
 from topiclab.errors import EmbeddingError
+from topiclab.files import check_name, slugify
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
 from topiclab.pipeline.projection import project_embeddings
@@ -99,7 +99,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     projections = project_embeddings(embeddings, config.projection, config.seed) if config.projection.enabled else {}
     seconds["project"] = time.perf_counter() - started
 
-    run_name = name or _default_name(corpus)
+    run_name = check_name(name, 'run name') if name is not None else _default_name(corpus)
     run = TopicRun(
         documents=documents, topics=topics, config=config, embeddings=embeddings.astype(np.float32),
         topic_embeddings=model.topic_embeddings_, projections=projections,
@@ -192,4 +192,4 @@ def _hash(text: str) -> str:
 
 def _default_name(corpus: Corpus) -> str:
     stem = Path(corpus.source).stem if corpus.source not in ("DataFrame", "list of strings") else "corpus"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "corpus"
+    return slugify(stem)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from topiclab.cli.common import ConfigOption, ModelOption, SetOption, app, friendly_errors, overrides_from
+from topiclab.files import slugify
 
 KernelOption = typer.Option(None, "--kernel", help="Jupyter kernel to run the notebook in (default: one registered "
                             "for this Python, named 'topiclab').")
@@ -44,7 +44,7 @@ def report(
         "corpus.class_col": class_col, "corpus.sample": sample, "embedding.model": model,
         "hdbscan.min_cluster_size": min_cluster_size, "labels.aspects": labels,
     }, settings)
-    output = output or Path("outputs") / _folder_name(corpus)
+    output = output or Path("outputs") / slugify(Path(corpus).stem, "report")
     typer.echo(f"Writing the report of {corpus} to {output}/ ...")
     result = make_report(corpus, output, config=config, settings=overrides, title=title, kernel=kernel, progress=True)
     _print_result(result)
@@ -111,7 +111,3 @@ def _figures(summary: dict) -> str:
         return ""
     return (f"{summary['documents']:,} documents, {summary['topics']} topics, {summary['outlier_share']:.1%} outliers, "
             f"NPMI {summary['npmi']:.3f}")
-
-
-def _folder_name(corpus: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(corpus).stem).strip("-.") or "report"

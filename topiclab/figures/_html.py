@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
 import plotly.graph_objects as go
 
 from topiclab.errors import FigureError
+from topiclab.files import write_text
 
 CONFIG = {"displaylogo": False, "responsive": True}
 PAGE = """<!DOCTYPE html>
@@ -41,12 +41,4 @@ def write_html(figures: Union[go.Figure, Iterable[go.Figure]], path: Union[str, 
     divs = [f'<div class="figure">{figure.to_html(full_html=False, include_plotlyjs=i == 0, config=CONFIG)}</div>'
             for i, figure in enumerate(figures)]
     page = PAGE.format(title=html.escape(title), heading=heading, figures="\n".join(divs))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        staging.write_text(page, encoding="utf-8")
-        os.replace(staging, path)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(path, page)

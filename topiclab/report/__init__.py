@@ -4,11 +4,11 @@
 Inside the notebooks, `setup_report_notebook` and `open_or_fit` do the set-up and the (re)fit.
 """
 
+from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.report.batch import load_batch, run_batch
 from topiclab.report.display import setup_report_notebook
 from topiclab.report.html import export_html
 from topiclab.report.index import write_index
-from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.report.notebook import ensure_kernel, notebook_path
 from topiclab.report.report import ReportResult, make_report
 from topiclab.report.session import SAMPLE, open_or_fit

@@ -11,7 +11,6 @@ Relative paths in the YAML file are read from the file's folder.
 from __future__ import annotations
 
 import multiprocessing
-import re
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,12 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from topiclab.config import read_yaml_mapping
+from topiclab.config import flatten, read_yaml_mapping
 from topiclab.errors import ConfigError, ReportError, TopicLabError
+from topiclab.files import check_name, read_json, slugify
 from topiclab.report.index import write_index
-from topiclab.report.files import read_json
 from topiclab.report.report import RECORD, ReportResult, finished, record_failure, report_parameters, run_report
-from topiclab.report.session import SAMPLE, flatten
+from topiclab.report.session import SAMPLE
 
 EXAMPLE = """\
 output_dir: outputs          # optional; reports go to output_dir/<corpus>-<variant>/
@@ -41,7 +40,6 @@ variants:                    # optional: every corpus is reported once per varia
   - name: coarse
     settings: {hdbscan: {min_cluster_size: 50}}
 """
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class _Strict(BaseModel):
@@ -49,8 +47,12 @@ class _Strict(BaseModel):
 
 
 def _check_name(value: Optional[str]) -> Optional[str]:
-    if value is not None and not _NAME.match(value):
-        raise ValueError("must be letters, digits, '.', '_' or '-' (it names a folder)")
+    if value is not None:
+        try:
+            check_name(value)
+        except ConfigError:
+            raise ValueError("must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit "
+                             "(it names a folder)") from None
     return value
 
 
@@ -71,8 +73,7 @@ class CorpusSpec(_Strict):
     def report_name(self) -> str:
         if self.name:
             return self.name
-        stem = "sample" if self.path == SAMPLE else Path(self.path).stem
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "corpus"
+        return slugify("sample" if self.path == SAMPLE else Path(self.path).stem)
 
     def column_settings(self) -> dict[str, Any]:
         columns = {"text_col": self.text_col, "id_col": self.id_col, "timestamp_col": self.timestamp_col,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Union
 
-from topiclab.report.files import write_text
+from topiclab.files import write_text
 
 if TYPE_CHECKING:  # nbformat's import costs seconds (its JSON schema checks) in every report kernel
     from nbformat import NotebookNode

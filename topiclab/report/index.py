@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Union
 
-from topiclab.report.files import read_json, write_text
+from topiclab.files import read_json, write_text
 from topiclab.report.report import RECORD
 
 TEMPLATE = Path(__file__).parent / "templates" / "reports_index.html.j2"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from topiclab.errors import CorpusError, ReportError
-from topiclab.report.files import read_json, write_json
+from topiclab.files import read_json, write_json
 from topiclab.report.html import export_html
 from topiclab.report.notebook import execute, notebook_path
 from topiclab.report.session import SAMPLE, default_title, report_config

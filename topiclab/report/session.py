@@ -69,17 +69,6 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
     return run
 
 
-def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested sections to dotted keys: {"umap": {"n_neighbors": 5}} -> {"umap.n_neighbors": 5}."""
-    flat: dict[str, Any] = {}
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _same_run(run_dir: Path, config: RunConfig, documents: Corpus) -> Optional[TopicRun]:
     if not (run_dir / "manifest.json").exists():
         return None

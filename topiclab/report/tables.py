@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from topiclab.config import RunConfig
-from topiclab.report.session import flatten
+from topiclab.config import RunConfig, flatten
 from topiclab.results import OUTLIER, TopicRun
 
 _ASPECT_NAMES = {"keybert": "KeyBERT words", "mmr": "MMR words", "keybert_mmr": "KeyBERT + MMR words"}

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Union
 
-from topiclab.config import LabelsConfig
+from topiclab.config import LabelsConfig, flatten
 from topiclab.represent.base import TopicContext
 from topiclab.represent.stage import make_aspects, represent_topics
 from topiclab.results import TopicRun, load_run
@@ -27,7 +27,7 @@ def relabel(run: Union[TopicRun, str, Path], labels: LabelsLike = None, *, keep_
     if isinstance(labels, LabelsConfig):
         config = run.config.with_overrides({"labels": labels.model_dump(mode="json")})
     else:
-        overrides = dict(_dotted({**(labels or {}), **settings}, "labels."))
+        overrides = flatten({**(labels or {}), **settings}, "labels.")
         chosen = overrides.get("labels.aspects")
         names = [name.strip() for name in chosen.split(",")] if isinstance(chosen, str) else chosen or []
         if chosen is not None and "labels.display" not in overrides and run.config.labels.display not in names:
@@ -50,11 +50,3 @@ def relabel(run: Union[TopicRun, str, Path], labels: LabelsLike = None, *, keep_
     if save and run.path is not None:
         run.save()
     return run
-
-
-def _dotted(tree: dict, prefix: str):
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            yield from _dotted(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", value

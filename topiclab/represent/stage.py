@@ -19,7 +19,6 @@ from topiclab.represent.mmr import MMR
 from topiclab.results import OUTLIER
 
 
-
 def make_aspects(config: RunConfig) -> list[Aspect]:
     """The configured aspects, in order. Raises ConfigError now (before any fitting) for a missing key or file."""
     labels, top_n = config.labels, config.topics.top_n_words

@@ -18,6 +18,7 @@ import pandas as pd
 
 from topiclab.config import RunConfig
 from topiclab.errors import RunError
+from topiclab.files import umask
 from topiclab.pipeline.model import quiet_bertopic
 from topiclab.results.run import TopicRun
 
@@ -32,7 +33,7 @@ def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a run folder is meant to be shared
+    staging.chmod(0o777 & ~umask())  # mkdtemp makes it private; a run folder is meant to be shared
     try:
         _write_files(run, staging, previous=path if path.exists() else None)
         _swap_into_place(staging, path)
@@ -136,12 +137,6 @@ def _lists_back(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].map(lambda v: isinstance(v, np.ndarray)).any():
             frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
     return frame
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _load_optional(path: Path) -> Optional[np.ndarray]:
