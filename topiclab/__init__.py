@@ -1,15 +1,41 @@
 """topiclab: topic modeling and text clustering for exploring corpora, offline, with saved runs.
 
 Layers call only downward: corpus -> embed -> pipeline -> results -> represent -> figures -> report -> cli.
+Names below are imported on first use, so `import topiclab` stays cheap (a report kernel that only reopens
+a run never loads the embedding or clustering libraries).
 """
 
-from topiclab.config import RunConfig
-from topiclab.corpus import Corpus, load_corpus
-from topiclab.errors import ConfigError, CorpusError, TopicLabError
-from topiclab.represent import relabel
-from topiclab.results import TopicRun, load_run
-from topiclab.workflow import fit_run, resolve_config
+from importlib import import_module
 
-__version__ = "0.1.0"
-__all__ = ["ConfigError", "Corpus", "CorpusError", "RunConfig", "TopicLabError", "TopicRun", "fit_run",
-           "load_corpus", "load_run", "relabel", "resolve_config"]
+__version__ = "0.2.0"
+
+_EXPORTS = {
+    "RunConfig": "topiclab.config",
+    "Corpus": "topiclab.corpus",
+    "load_corpus": "topiclab.corpus",
+    "ConfigError": "topiclab.errors",
+    "CorpusError": "topiclab.errors",
+    "TopicLabError": "topiclab.errors",
+    "TopicModel": "topiclab.pipeline",
+    "TopicRun": "topiclab.results",
+    "load_run": "topiclab.results",
+    "relabel": "topiclab.represent",
+    "fit_run": "topiclab.workflow",
+    "update_run": "topiclab.workflow",
+    "assign_topics": "topiclab.workflow",
+    "resolve_config": "topiclab.workflow",
+    "search": "topiclab.search",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'topiclab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

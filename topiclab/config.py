@@ -18,6 +18,10 @@ from topiclab.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
+#: Marks settings that name something on one machine (an endpoint, a secret's variable, a local path, a
+#: cluster address). They are never taken from a run folder: see RunConfig.without_machine_settings.
+MACHINE_LOCAL = {"machine_local": True}
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -29,7 +33,11 @@ class CorpusConfig(_Section):
     text_col: Optional[str] = Field(None, description="Text column; detected when there is one obvious candidate.")
     id_col: Optional[str] = None
     timestamp_col: Optional[str] = None
-    class_col: Optional[str] = Field(None, description="Known classes, used only to score the topics (NMI, ARI).")
+    class_col: Optional[str] = Field(None, description="Known classes, used only to score the topics (NMI, ARI); "
+                                                       "never used to fit them.")
+    label_col: Optional[str] = Field(None, description="Known topic labels for some documents (empty for the rest): "
+                                                       "they shape the topics (semi-supervised; every document "
+                                                       "labelled: supervised).")
     dedupe: bool = Field(False, description="Drop exact duplicate texts, keeping the first.")
     sample: Optional[int] = Field(None, ge=1, description="Keep a seeded random sample of this many documents.")
 
@@ -43,7 +51,9 @@ class EmbeddingConfig(_Section):
         "truncate", description="'truncate' to the model's window, or 'chunk': embed windows and mean-pool them."
     )
     cache: bool = True
-    cache_dir: Optional[Path] = Field(None, description="Defaults to $TOPICLAB_CACHE or ~/.cache/topiclab.")
+    cache_dir: Optional[Path] = Field(None, description="topiclab's cache folder (embeddings, reductions, labels); "
+                                                        "defaults to $TOPICLAB_CACHE or ~/.cache/topiclab.",
+                                      json_schema_extra=MACHINE_LOCAL)
     device: Optional[str] = Field(None, description="'cpu', 'cuda', ...; None lets the backend choose.")
 
 
@@ -62,10 +72,11 @@ class HDBSCANConfig(_Section):
     """Density clustering of the reduced embeddings."""
 
     min_cluster_size: Union[int, Literal["auto"]] = Field(
-        "auto", description="'auto' scales with the corpus: 1% of documents, at least 10, at most 100."
-    )
-    min_samples: Optional[int] = Field(5, ge=1, le=1000)
-    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+        "auto", description="'auto' reads the granularity from the data (the most persistent layer of HDBSCAN's "
+                            "cluster tree); a number gives classic HDBSCAN with that smallest topic size.")
+    min_samples: int = Field(5, ge=1, le=1000, description="Larger values leave more documents in no cluster.")
+    cluster_selection_method: Literal["eom", "leaf"] = Field(
+        "eom", description="With a fixed min_cluster_size: 'eom' (stable clusters) or 'leaf' (finest clusters).")
 
     @field_validator("min_cluster_size")
     @classmethod
@@ -74,10 +85,10 @@ class HDBSCANConfig(_Section):
             raise ValueError("must be 'auto' or an integer from 2 to 100000")
         return value
 
-    def resolved_min_cluster_size(self, n_documents: int) -> int:
-        if self.min_cluster_size == "auto":
-            return int(min(100, max(10, round(0.01 * n_documents))))
-        return int(self.min_cluster_size)
+    @property
+    def smallest_cluster(self) -> int:
+        """The fewest documents a topic found by clustering can have."""
+        return 10 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
 
 
 class VectorizerConfig(_Section):
@@ -105,21 +116,67 @@ class VectorizerConfig(_Section):
 
 
 class TopicsConfig(_Section):
-    """What happens after clustering: outliers, merging, words per topic."""
+    """What happens after clustering: the granularity, outliers, merging, words per topic, and guidance
+    (zero-shot topic names, seed words)."""
 
-    outlier_reduction: Literal["none", "embeddings", "c-tf-idf", "distributions"] = "embeddings"
+    level: Union[int, Literal["auto"]] = Field(
+        "auto", description="Which layer of the cluster tree gives the topics: 'auto' (the most persistent), "
+                            "or a layer number (0 = finest); `topiclab levels RUN` lists them.")
+    outlier_reduction: Literal["none", "neighbors", "centroids"] = Field(
+        "neighbors", description="How documents in no cluster get a topic: 'neighbors' (vote of their nearest "
+                                 "documents, the same rule new documents follow), 'centroids' (nearest topic "
+                                 "centre), or 'none' (they stay outliers, topic -1).")
     outlier_threshold: float = Field(
-        0.0, ge=0.0, le=1.0, description="Minimum similarity for an outlier to join a topic; 0 assigns all."
-    )
-    nr_topics: Optional[Union[int, Literal["auto"]]] = Field(None, description="Merge down to this many topics.")
+        0.0, ge=0.0, le=1.0, description="Minimum cosine similarity for a document to join a topic; 0 assigns all.")
+    nr_topics: Optional[int] = Field(None, ge=2, le=100_000, description="Merge the closest topics until this "
+                                                                        "many remain (empty: keep them all).")
     top_n_words: int = Field(10, ge=3, le=50)
     representative_docs: int = Field(3, ge=1, le=20)
+    zero_shot: list[str] = Field(default_factory=list, description="Topic names known in advance: documents close "
+                                                                   "to a name take that topic and its name.")
+    zero_shot_threshold: float = Field(0.4, ge=0.0, le=1.0, description="Cosine similarity a document needs to a "
+                                                                        "zero-shot name to take that topic.")
+    seed_words: list[list[str]] = Field(default_factory=list, description="Word lists that steer topics (guided "
+                                                                          "topic modeling), e.g. [[tax, budget], "
+                                                                          "[match, goal]].")
+    seed_multiplier: float = Field(2.0, ge=1.0, le=10.0, description="How much seed words count in topic words.")
 
-    @field_validator("nr_topics")
+    @field_validator("level")
     @classmethod
-    def _positive(cls, value: Optional[Union[int, str]]) -> Optional[Union[int, str]]:
-        if isinstance(value, int) and value < 2:
-            raise ValueError("must be 'auto', empty, or an integer >= 2")
+    def _layer(cls, value: Union[int, str]) -> Union[int, str]:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("must be 'auto' or a layer number >= 0")
+        return value
+
+    @field_validator("outlier_reduction", mode="before")
+    @classmethod
+    def _renamed(cls, value: Any) -> Any:
+        return {"embeddings": "centroids"}.get(value, value)  # BERTopic's name for the same strategy
+
+    @field_validator("zero_shot", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")]
+        return [name.strip() for name in value if isinstance(name, str) and name.strip()] if isinstance(
+            value, list) else value
+
+    @field_validator("zero_shot")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len({name.lower() for name in value}) != len(value):
+            raise ValueError("names a zero-shot topic twice")
+        return value
+
+    @field_validator("seed_words", mode="before")
+    @classmethod
+    def _word_lists(cls, value: Any) -> Any:
+        if isinstance(value, str):  # CLI form: "tax budget; match goal"
+            value = [group.replace(",", " ").split() for group in value.split(";")]
+        if isinstance(value, list):
+            value = [[w.strip().lower() for w in group if isinstance(w, str) and w.strip()] if isinstance(
+                group, list) else group for group in value]
+            value = [group for group in value if group != []]
         return value
 
 
@@ -136,10 +193,13 @@ class LLMConfig(_Section):
     model: Optional[str] = Field(None, description="local: path to a .gguf file (empty: packaged SmolLM2); "
                                                    "transformers: a model folder, a .gguf file or a hub name such as "
                                                    "HuggingFaceTB/SmolLM2-360M-Instruct (empty: packaged SmolLM2); "
-                                                   "openai: the model name, e.g. 'gpt-4o-mini'.")
-    base_url: Optional[str] = Field(None, description="openai: the endpoint, e.g. https://api.openai.com/v1.")
+                                                   "openai: the model name, e.g. 'gpt-4o-mini'.",
+                                 json_schema_extra=MACHINE_LOCAL)
+    base_url: Optional[str] = Field(None, description="openai: the endpoint, e.g. https://api.openai.com/v1.",
+                                    json_schema_extra=MACHINE_LOCAL)
     api_key_env: Optional[str] = Field(None, description="openai: the NAME of the environment variable holding "
-                                                         "the key, e.g. OPENAI_API_KEY (never the key itself).")
+                                                         "the key, e.g. OPENAI_API_KEY (never the key itself).",
+                                       json_schema_extra=MACHINE_LOCAL)
     api: Literal["chat", "completions"] = Field("chat", description="openai: /chat/completions or /completions.")
     prompt: Optional[str] = Field(None, description="Template with {keywords} and {documents}; empty: built-in.")
     documents: int = Field(3, ge=0, le=20, description="Representative documents shown in the prompt.")
@@ -226,6 +286,21 @@ class ProjectionConfig(_Section):
     n_epochs: int = Field(200, ge=10, le=2000)
 
 
+class ComputeConfig(_Section):
+    """Where and at what scale the work runs; none of it changes topics for corpora below `fit_sample`."""
+
+    fit_sample: int = Field(50_000, ge=1_000, le=10_000_000, description="Largest number of documents the "
+                            "reduction and clustering are fitted on; a larger corpus is fitted on a seeded sample and "
+                            "the rest take topics by the vote of their nearest sampled documents.")
+    reference_size: int = Field(25_000, ge=500, le=1_000_000, description="Documents kept (per topic, in "
+                                "proportion) as the neighbours that give new documents their topics.")
+    cache: bool = Field(True, description="Cache reductions and map layouts on disk, keyed by the embeddings and "
+                                          "settings, so a re-fit with other clustering or topic settings is fast.")
+    scheduler: Optional[str] = Field(None, description="A Dask scheduler address (tcp://host:8786) to embed and "
+                                     "assign topics on a cluster, or 'local' for a local cluster; empty: this "
+                                     "process.", json_schema_extra=MACHINE_LOCAL)
+
+
 class RunConfig(_Section):
     """Everything that decides a run's result."""
 
@@ -238,6 +313,7 @@ class RunConfig(_Section):
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
+    compute: ComputeConfig = Field(default_factory=ComputeConfig)
 
     @model_validator(mode="after")
     def _components_fit_neighbours(self) -> "RunConfig":
@@ -270,6 +346,44 @@ class RunConfig(_Section):
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def without_machine_settings(self) -> tuple["RunConfig", dict[str, Any]]:
+        """This configuration with every endpoint, secret's name, local path and cluster address reset to its
+        default, and the values that were dropped (by dotted key). What a run folder from elsewhere may decide
+        stops here: those settings come from the user's own command line or config file."""
+        data, dropped = self.to_dict(), {}
+        defaults = flatten(type(self)().to_dict())
+        for key in machine_local_keys():
+            value = flatten(data).get(key)
+            if value is not None and value != defaults.get(key):
+                dropped[key] = value
+                _set_dotted(data, key, defaults.get(key))
+        if looks_like_path(data["embedding"]["model"]):
+            dropped["embedding.model"] = data["embedding"]["model"]
+            data["embedding"]["model"] = defaults["embedding.model"]
+        if "labels.llm.base_url" in dropped:  # an endpoint backend without its endpoint: back to the default
+            dropped["labels.llm.backend"] = data["labels"]["llm"]["backend"]
+            data["labels"]["llm"]["backend"] = defaults["labels.llm.backend"]
+        return type(self).model_validate(data), dropped
+
+
+def looks_like_path(name: str) -> bool:
+    """A model named by a folder or file on this machine rather than a packaged or hub name."""
+    return (name.startswith(("/", "~", ".", "\\")) or name.endswith((".gguf", ".onnx"))
+            or (len(name) > 2 and name[1] == ":") or Path(name).expanduser().exists())
+
+
+def machine_local_keys(model: type[BaseModel] = None, prefix: str = "") -> list[str]:
+    """Dotted keys of the settings that name something on one machine (see MACHINE_LOCAL)."""
+    model = model or RunConfig
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys += machine_local_keys(annotation, f"{prefix}{name}.")
+        elif (field.json_schema_extra or {}).get("machine_local"):
+            keys.append(f"{prefix}{name}")
+    return keys
 
 
 def read_yaml_mapping(path: Union[str, Path], error: type[Exception], what: str, expected: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "doc", "abstract", "
 class Corpus:
     """Documents ready to embed.
 
-    `documents` has `doc_id` and `text`, plus `timestamp` and `class` when those columns were named.
+    `documents` has `doc_id` and `text`, plus `timestamp`, `class` (known classes, for scoring only) and
+    `label` (known topic labels for some documents, for semi-supervised fitting) when those columns were named.
     `dropped` counts removed rows by reason; `source` says where the corpus came from.
     """
 
@@ -65,7 +66,7 @@ def load_corpus(source: CorpusSource, config: Optional[CorpusConfig] = None, see
     if config.id_col is None and "doc_id" in raw.columns and raw["doc_id"].is_unique:
         config = config.model_copy(update={"id_col": "doc_id"})  # folders of .txt files name their documents
     for role, name in (("text", text_col), ("id", config.id_col), ("timestamp", config.timestamp_col),
-                       ("class", config.class_col)):
+                       ("class", config.class_col), ("label", config.label_col)):
         if name is not None and name not in raw.columns:
             raise CorpusError(
                 f"{where} has no column {name!r} (asked for as the {role} column). "
@@ -123,6 +124,8 @@ def _clean(raw: pd.DataFrame, text_col: str, config: CorpusConfig, where: str) -
         documents["timestamp"] = _parse_timestamps(raw[config.timestamp_col], where, config.timestamp_col)
     if config.class_col:
         documents["class"] = raw[config.class_col].astype("string").fillna("(none)").to_numpy()
+    if config.label_col:
+        documents["label"] = raw[config.label_col].map(lambda v: _as_text(v).strip() or None).to_numpy(dtype=object)
     documents = documents[keep]
     if config.dedupe:
         duplicated = documents["text"].duplicated()

@@ -1,5 +1,5 @@
-"""Config -> fitted topic model (UMAP -> HDBSCAN -> c-TF-IDF via BERTopic, then outlier reduction)."""
+"""Config -> fitted topic model: neighbour graph, UMAP, cluster layers, topics by neighbour vote, c-TF-IDF words."""
 
-from topiclab.pipeline.model import MIN_DOCUMENTS, TopicModel, assign_topics
+from topiclab.pipeline.model import MIN_DOCUMENTS, TopicModel
 
-__all__ = ["MIN_DOCUMENTS", "TopicModel", "assign_topics"]
+__all__ = ["MIN_DOCUMENTS", "TopicModel"]

@@ -9,7 +9,6 @@ from typing import Any, Optional, Union
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.errors import RunError
-from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import fit_run, resolve_config
 
@@ -46,11 +45,13 @@ def load_report_corpus(corpus: Union[str, Path], config: RunConfig) -> Corpus:
 
 
 def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Union[str, Path, None] = None,
-                settings: Optional[dict[str, Any]] = None, name: Optional[str] = None) -> TopicRun:
+                settings: Optional[dict[str, Any]] = None, name: Optional[str] = None,
+                progress: Optional[bool] = None) -> TopicRun:
     """The run saved in `run_dir` when it holds the same documents and settings, else a new fit saved there.
 
     `corpus` is a file, a folder, or "sample"; `settings` are dotted keys (`{"umap.n_neighbors": 10}`).
-    The run gets its 2D and 3D projections for the document maps, saved with it.
+    The run has its 2D and 3D projections for the document maps. A re-fit into `run_dir` keeps the labels
+    and edits made by hand on the earlier run there (moved to the matching topics).
     """
     from topiclab.figures import compute_projections
 
@@ -58,15 +59,12 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
     config = report_config(corpus, config, settings)
     documents = load_report_corpus(corpus, config)
     run = _same_run(run_dir, config, documents)
-    if run is not None and not {"2d", "3d"} - run.projections.keys():
+    if run is not None:
+        if {"2d", "3d"} - run.projections.keys():
+            compute_projections(run).save()
         log.info("Reopened %s: same documents and settings", run_dir)
         return run
-    cache_numba_compilation()  # UMAP runs below, in what is often a fresh process
-    if run is None:
-        run = fit_run(documents, config, name=name or run_dir.parent.name, save=False, progress=False)
-    compute_projections(run)
-    run.save(run_dir)
-    return run
+    return fit_run(documents, config, path=run_dir, name=name or run_dir.parent.name, progress=progress)
 
 
 def _same_run(run_dir: Path, config: RunConfig, documents: Corpus) -> Optional[TopicRun]:
@@ -76,6 +74,6 @@ def _same_run(run_dir: Path, config: RunConfig, documents: Corpus) -> Optional[T
         saved = load_run(run_dir)
     except RunError:
         return None
-    if saved.config != config or saved.documents["text"].tolist() != documents.texts:
+    if saved.config != config.without_machine_settings()[0] or saved.documents["text"].tolist() != documents.texts:
         return None
     return saved

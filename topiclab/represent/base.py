@@ -1,8 +1,9 @@
 """The interface every topic aspect implements, and what aspects read from a fitted run.
 
-An aspect is one view of every topic (re-ranked words, a written label). Like BERTopic's
-representation models, each aspect is a small estimator: the constructor stores settings and
-`transform(context)` returns the topic-table columns it adds, one value per topic.
+An aspect is one view of every topic (re-ranked words, a written label). Like BERTopic's representation
+models, each aspect is a small estimator: the constructor stores settings and `transform(context)` returns
+the topic-table columns it adds, one value per topic. Word aspects re-rank each topic's c-TF-IDF candidate
+words by their embeddings; the fitted model (c-TF-IDF, centroids) is loaded only when an aspect needs it.
 """
 
 from __future__ import annotations
@@ -18,20 +19,15 @@ import pandas as pd
 from topiclab.config import EmbeddingConfig
 from topiclab.errors import RunError
 
-#: c-TF-IDF words per topic handed to word aspects as candidates, as BERTopic does.
-N_CANDIDATES = 30
+#: c-TF-IDF words per topic that word aspects re-rank (BERTopic's KeyBERTInspired takes 100).
+N_CANDIDATES = 100
 
 
 @dataclass
 class TopicContext:
-    """A run's topic table, its documents' texts and topics, and a way to get its fitted BERTopic model.
-
-    The model is loaded only when an aspect asks for it: LLM labels need only the topic table.
-    """
+    """A run's topic table and a way to get its fitted TopicModel (loaded only when an aspect asks)."""
 
     topics: pd.DataFrame
-    texts: list[str]
-    assignments: np.ndarray
     load_model: Callable[[], object]
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
 
@@ -41,38 +37,37 @@ class TopicContext:
 
     @cached_property
     def model(self):
-        """The fitted BERTopic model, with an embedding backend for words (precomputed runs lack one)."""
         model = self.load_model()
         if model is None:
             raise RunError("This run has no fitted model to re-rank words with; fit it again (topiclab fit).")
-        if model.embedding_model is None:
-            from topiclab.embed.bertopic_adapter import BERTopicBackend
-
-            model.embedding_model = BERTopicBackend.from_config(self.embedding)
         return model
 
-    @cached_property
-    def documents(self) -> pd.DataFrame:
-        """Documents as BERTopic's representation models expect them."""
-        return pd.DataFrame({"Document": self.texts, "Topic": np.asarray(self.assignments, dtype=int),
-                             "ID": range(len(self.texts))})
+    def candidates(self, n: int = N_CANDIDATES) -> dict[int, list[tuple[str, float]]]:
+        """The top `n` c-TF-IDF words of each topic in the table, best first."""
+        words = self.model.term_counts_.top_words(self.model.ctfidf_, n)
+        return {topic: words.get(topic, []) for topic in self.topic_ids}
 
     @cached_property
-    def candidates(self) -> dict[int, list[tuple[str, float]]]:
-        """The top c-TF-IDF words of each topic, best first: what word aspects re-rank."""
-        labels = sorted(set(self.documents["Topic"].tolist()))
-        c_tf_idf = self.model.c_tf_idf_.tocsr()
-        if c_tf_idf.shape[0] != len(labels):
-            raise RunError(f"The saved model describes {c_tf_idf.shape[0]} topics but the run has {len(labels)}; "
-                           "the run directory is inconsistent. Fit it again.")
-        vocabulary = self.model.vectorizer_model.get_feature_names_out()
-        candidates = {}
-        for row, label in enumerate(labels):
-            start, end = c_tf_idf.indptr[row], c_tf_idf.indptr[row + 1]
-            scores, columns = c_tf_idf.data[start:end], c_tf_idf.indices[start:end]
-            best = np.argsort(-scores, kind="stable")[:N_CANDIDATES]
-            candidates[int(label)] = [(str(vocabulary[columns[i]]), float(scores[i])) for i in best if scores[i] > 0]
-        return candidates
+    def centroids(self) -> dict[int, np.ndarray]:
+        """Unit-length centroid of each topic's documents (the model's topic embeddings)."""
+        vectors = self.model.topic_embeddings_
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return dict(zip(map(int, self.model.topic_ids_), unit))
+
+    def embed(self, phrases: list[str]) -> dict[str, np.ndarray]:
+        """Unit-length embeddings of words or phrases, by the run's embedding model, through the cache."""
+        from topiclab.embed import embed_documents
+
+        unique = sorted(set(phrases))
+        if not unique:
+            return {}
+        vectors, _ = embed_documents(unique, self.embedding, progress=False)
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if vectors.shape[1] != self.model.topic_embeddings_.shape[1]:
+            raise RunError(f"The embedding model {self.embedding.model!r} gives {vectors.shape[1]} dimensions, but "
+                           f"this run was fitted with {self.model.topic_embeddings_.shape[1]}: relabel with the "
+                           "run's embedding model (--model).")
+        return dict(zip(unique, vectors))
 
 
 class Aspect(ABC):
@@ -89,35 +84,40 @@ class Aspect(ABC):
 
 
 class WordAspect(Aspect):
-    """Words re-ranked by a chain of BERTopic representation models, starting from c-TF-IDF candidates."""
+    """Words chosen from each topic's candidates; subclasses say how (`rerank`). Outliers (-1) keep none."""
 
     def __init__(self, top_n_words: int = 10):
         self.top_n_words = top_n_words
 
     @abstractmethod
-    def representation_models(self) -> list:
-        """BERTopic representation models applied in order, each to the previous one's words."""
+    def rerank(self, context: TopicContext, topic: int, candidates: list[tuple[str, float]],
+               vectors: dict[str, np.ndarray]) -> list[tuple[str, float]]:
+        """The topic's words, best first, with a score, from its candidates."""
+
+    def candidates(self, context: TopicContext) -> dict[int, list[tuple[str, float]]]:
+        return context.candidates()
 
     def transform(self, context: TopicContext) -> dict[str, list]:
-        topics = context.candidates
-        for model in self.representation_models():
-            topics = model.extract_topics(context.model, context.documents, context.model.c_tf_idf_, topics)
-        words = {int(t): [(w, float(s)) for w, s in pairs if w][:self.top_n_words] for t, pairs in topics.items()}
+        candidates = {t: pairs for t, pairs in self.candidates(context).items() if t != -1}
+        vectors = context.embed([w for pairs in candidates.values() for w, _ in pairs])
+        words = {t: self.rerank(context, t, pairs, vectors)[:self.top_n_words] for t, pairs in candidates.items()
+                 if pairs}
         self.report_ = {}
         return {
             f"words_{self.name}": [[w for w, _ in words.get(t, [])] for t in context.topic_ids],
-            f"word_scores_{self.name}": [[round(s, 6) for _, s in words.get(t, [])] for t in context.topic_ids],
+            f"word_scores_{self.name}": [[round(float(s), 6) for _, s in words.get(t, [])] for t in context.topic_ids],
         }
 
 
 class Chain(WordAspect):
-    """Word aspects applied one after another, e.g. KeyBERTInspired then MMR: named `keybert_mmr`."""
+    """Word aspects applied one after another, e.g. KeyBERT then MMR: named `keybert_mmr`."""
 
     def __init__(self, aspects: list[WordAspect], top_n_words: int = 10):
         super().__init__(top_n_words)
         self.aspects = aspects
         self.name = "_".join(aspect.name for aspect in aspects)
 
-    def representation_models(self) -> list:
-        return [model for aspect in self.aspects for model in aspect.representation_models()]
-
+    def rerank(self, context, topic, candidates, vectors):
+        for aspect in self.aspects:
+            candidates = aspect.rerank(context, topic, candidates, vectors)[:aspect.top_n_words]
+        return candidates

@@ -1,4 +1,9 @@
-"""KeyBERTInspired: the candidate words closest in embedding space to the topic's representative documents."""
+"""KeyBERTInspired: the candidate words closest in embedding space to the topic.
+
+As BERTopic's KeyBERTInspired: each topic's top c-TF-IDF words are re-ranked by cosine similarity to the
+topic's embedding. The topic's embedding here is the centroid of all its documents (already computed at
+fit time), so nothing but the candidate words is embedded, and those come from the embedding cache.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,11 @@ from topiclab.represent.base import WordAspect
 
 
 class KeyBERT(WordAspect):
-    """Re-rank c-TF-IDF candidates by similarity to the topic; reads well, costs one embedding pass over words."""
+    """Re-rank c-TF-IDF candidates by similarity to the topic's centroid."""
 
     name = "keybert"
 
-    def __init__(self, top_n_words: int = 10, seed: int = 42):
-        super().__init__(top_n_words)
-        self.seed = seed
-
-    def representation_models(self) -> list:
-        from bertopic.representation import KeyBERTInspired
-
-        return [KeyBERTInspired(top_n_words=self.top_n_words, random_state=self.seed)]
+    def rerank(self, context, topic, candidates, vectors):
+        centroid = context.centroids[topic]
+        scored = [(word, float(vectors[word] @ centroid)) for word, _ in candidates if word in vectors]
+        return sorted(scored, key=lambda pair: -pair[1])

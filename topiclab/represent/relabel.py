@@ -9,7 +9,7 @@ from typing import Any, Union
 from topiclab.config import LabelsConfig, flatten
 from topiclab.represent.base import TopicContext
 from topiclab.represent.stage import make_aspects, represent_topics
-from topiclab.results import TopicRun, load_run
+from topiclab.results import TopicRun, load_model, load_run
 
 LabelsLike = Union[LabelsConfig, dict, None]
 
@@ -36,8 +36,7 @@ def relabel(run: Union[TopicRun, str, Path], labels: LabelsLike = None, *, keep_
     aspects = make_aspects(config)
 
     started = time.perf_counter()
-    context = TopicContext(run.topics, run.documents["text"].tolist(), run.documents["topic"].to_numpy(),
-                           load_model=lambda: run.model, embedding=config.embedding)
+    context = TopicContext(run.topics, load_model=lambda: load_model(run), embedding=config.embedding)
     topics, report = represent_topics(context, aspects, config.labels.resolved_display)
     manifest = {**run.manifest, "labels": report,
                 "seconds": {**run.manifest.get("seconds", {}), "labels": round(time.perf_counter() - started, 3)}}

@@ -12,10 +12,10 @@ import time
 import pandas as pd
 
 from topiclab.config import RunConfig
-from topiclab.represent.base import N_CANDIDATES, Aspect, Chain, TopicContext
+from topiclab.represent.base import Aspect, Chain, TopicContext
 from topiclab.represent.keybert import KeyBERT
 from topiclab.represent.llm import LLMLabeler, label_model
-from topiclab.represent.mmr import MMR
+from topiclab.represent.mmr import MMR, MMR_CANDIDATES
 from topiclab.results import OUTLIER
 
 
@@ -23,9 +23,9 @@ def make_aspects(config: RunConfig) -> list[Aspect]:
     """The configured aspects, in order. Raises ConfigError now (before any fitting) for a missing key or file."""
     labels, top_n = config.labels, config.topics.top_n_words
     makers = {
-        "keybert": lambda: KeyBERT(top_n_words=top_n, seed=config.seed),
+        "keybert": lambda: KeyBERT(top_n_words=top_n),
         "mmr": lambda: MMR(diversity=labels.mmr_diversity, top_n_words=top_n),
-        "keybert_mmr": lambda: Chain([KeyBERT(top_n_words=N_CANDIDATES, seed=config.seed),
+        "keybert_mmr": lambda: Chain([KeyBERT(top_n_words=MMR_CANDIDATES),
                                       MMR(diversity=labels.mmr_diversity, top_n_words=top_n)], top_n_words=top_n),
         "llm": lambda: LLMLabeler(label_model(labels.llm), template=labels.llm.prompt, n_documents=labels.llm.documents,
                                   prompt_tokens=labels.llm.prompt_tokens, cache=labels.llm.cache),
@@ -54,11 +54,14 @@ def is_aspect_column(column: str) -> bool:
 
 
 def display_labels(topics: pd.DataFrame, display: str) -> list[str]:
-    """`<id>: <label>` from the chosen aspect, or from c-TF-IDF keywords where that aspect has nothing."""
+    """`<id>: <label>`: a topic's known name (zero-shot or label), else the chosen aspect, else c-TF-IDF
+    keywords. Labels set by hand are applied after this (they win over all)."""
     labels = []
     for _, row in topics.iterrows():
         topic = int(row["topic"])
-        if display == "llm" and row.get("label_llm") and topic != OUTLIER:
+        if row.get("name"):
+            labels.append(f"{topic}: {row['name']}")
+        elif display == "llm" and row.get("label_llm") and topic != OUTLIER:
             labels.append(f"{topic}: {row['label_llm']}")
         else:
             words = row.get(f"words_{display}") if display not in ("keywords", "llm") else None

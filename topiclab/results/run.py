@@ -1,14 +1,15 @@
-"""One run's artifacts: documents with topics, the topic table, config, manifest, embeddings, model.
+"""One run's data: documents with topics, the topic table, settings, manifest, vectors and map coordinates.
 
-Everything downstream (figures, reports, the CLI) reads a `TopicRun`, never the fitting code. A run
-saves to a directory and `load_run` gives back an equal object.
+A `TopicRun` holds no fitting or prediction code: figures, reports and the CLI read it; fitting, updating,
+editing and assigning new documents live in `topiclab.workflow`, which loads the run's model from
+`RUN/model`. A run saves to a folder and `load_run` gives back an equal object.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,15 @@ OUTLIER = -1
 class TopicRun:
     """A fitted run.
 
-    documents: doc_id, text, topic, probability, outlier_reassigned (+ timestamp, class when kept).
-    topics: topic, size, label, words, word_scores, representative_docs (+ one column per label aspect).
-    projections: {"2d": (n, 2), "3d": (n, 3)} document coordinates for maps, when computed.
-    topic_embeddings: one row per topic id in `topics.topic`, for assigning new documents.
+    documents: doc_id, text, topic, probability, assigned_by (cluster, neighbors, zero-shot, label, edit),
+        batch (0 for the fit, k for the k-th update), and timestamp, class, label and other kept columns.
+    topics: topic, size, label (the display label), name (zero-shot or known-label name, else ''), words,
+        word_scores, representative_docs, parents and origin (lineage), and one column set per label aspect.
+    levels: the granularities the fit found (level, topics, persistence, chosen).
+    projections: {"2d": (n, 2), "3d": (n, 3)} document coordinates for maps.
+    topic_embeddings: one row per topic id in `topics.topic` (centroids).
+    ignored_settings: settings saved in the run folder that name something on another machine (endpoints,
+        key variables, paths) and were not used when loading it (see RunConfig.without_machine_settings).
     """
 
     documents: pd.DataFrame
@@ -35,8 +41,10 @@ class TopicRun:
     embeddings: Optional[np.ndarray] = None
     topic_embeddings: Optional[np.ndarray] = None
     projections: dict[str, np.ndarray] = field(default_factory=dict)
+    levels: Optional[pd.DataFrame] = None
     path: Optional[Path] = None
-    _model: object = field(default=None, repr=False)
+    ignored_settings: dict[str, Any] = field(default_factory=dict)
+    model: Any = field(default=None, repr=False)  # the fitted TopicModel, when in memory (not compared)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -54,38 +62,10 @@ class TopicRun:
     def topic_documents(self, topic: int) -> pd.DataFrame:
         return self.documents[self.documents["topic"] == topic]
 
-    def search(self, query: str, limit: int = 20) -> pd.DataFrame:
-        """Documents whose text contains `query` (case-insensitive), with their topic labels."""
-        hits = self.documents[self.documents["text"].str.contains(query, case=False, regex=False)].head(limit)
-        return hits.assign(label=hits["topic"].map(self.topic_labels))
-
-    @property
-    def model(self):
-        """The fitted BERTopic model (loaded from the run directory on first use)."""
-        if self._model is None and self.path is not None:
-            from topiclab.results.store import load_model
-
-            self._model = load_model(self.path, self.config)
-        return self._model
-
-    # ------------------------------------------------------------------ new documents
-    def assign_topics(self, texts: list[str], embeddings: Optional[np.ndarray] = None) -> pd.DataFrame:
-        """Topic and similarity for new documents: the nearest topic centroid (outliers excluded)."""
-        from topiclab.embed import embed_documents
-        from topiclab.pipeline import assign_topics
-
-        if embeddings is None:
-            embeddings, _ = embed_documents(list(texts), self.config.embedding)
-        ids = self.topics["topic"].to_numpy()
-        keep = ids != OUTLIER
-        topic, similarity = assign_topics(embeddings, ids[keep], self.topic_embeddings[keep])
-        return pd.DataFrame({"text": list(texts), "topic": topic, "similarity": similarity,
-                             "label": [self.topic_labels[int(t)] for t in topic]})
-
     # ------------------------------------------------------------------ labels
     def set_label(self, topic: int, label: str) -> None:
-        """Set one topic's display label by hand (save the run to keep it); shown as `<topic>: <label>`
-        like every other label. Relabelling keeps it unless told to drop manual labels."""
+        """Set one topic's display label by hand (save the run to keep it); shown as `<topic>: <label>` like
+        every other label. Relabelling, updates and re-fits keep it (a re-fit moves it to the matching topic)."""
         if topic not in self.topic_labels:
             raise KeyError(f"No topic {topic}; topics are {sorted(self.topic_labels)}")
         prefix = f"{topic}: "
@@ -114,7 +94,9 @@ class TopicRun:
         )
 
 
-def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+def _frames_equal(a: Optional[pd.DataFrame], b: Optional[pd.DataFrame]) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
     try:
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
         return True

@@ -1,7 +1,10 @@
-"""Save and load run directories, atomically.
+"""Save and load run folders, atomically, reading nothing that can run code.
 
-A run is written to a hidden temporary directory beside its destination and renamed into place only
-when every file is written, manifest last: a run killed half-way leaves nothing that looks complete.
+A run is written to a hidden temporary folder beside its destination and renamed into place only when
+every file is written, manifest last: a run killed half-way leaves nothing that looks complete. Loading
+reads Parquet, JSON, YAML (safe loader) and NumPy arrays without pickles; a damaged file gives a RunError
+naming it. A run folder may come from anyone: settings in it that name an endpoint, a key variable, a
+local path or a cluster address are not used (`trusted_settings=True` is the documented opt-in).
 """
 
 from __future__ import annotations
@@ -10,32 +13,36 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from topiclab.config import RunConfig
-from topiclab.errors import RunError
+from topiclab.errors import ConfigError, RunError
 from topiclab.files import umask
-from topiclab.pipeline.model import quiet_bertopic
 from topiclab.results.run import TopicRun
 
-FORMAT_VERSION = 1
-_LIST_COLUMNS_JOINER = " | "
+FORMAT_VERSION = 2
+_LIST_JOINER = " | "
 REQUIRED_FILES = ("manifest.json", "config.yaml", "documents.parquet", "topics.parquet")
+MODEL_FOLDER = "model"
 
 
 def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     if path is None:
-        raise RunError("This run has no directory yet: pass one, e.g. run.save('outputs/my-run').")
+        raise RunError("This run has no folder yet: pass one, e.g. run.save('outputs/my-run').")
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not (path / "manifest.json").exists() and any(path.iterdir()):
+        raise RunError(f"{path} exists and is not a topiclab run; choose another output folder.")
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     staging.chmod(0o777 & ~umask())  # mkdtemp makes it private; a run folder is meant to be shared
     try:
-        _write_files(run, staging, previous=path if path.exists() else None)
+        _write_files(run, staging)
         _swap_into_place(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -44,47 +51,52 @@ def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     return path
 
 
-def load_run(path: Union[str, Path]) -> TopicRun:
-    """Reopen a saved run directory."""
+def load_run(path: Union[str, Path], trusted_settings: bool = False) -> TopicRun:
+    """Reopen a saved run folder. Its machine-specific settings are dropped unless `trusted_settings`."""
     path = Path(path)
     if not path.is_dir():
-        raise RunError(f"No run directory at {path}. Fit one with `topiclab fit` or `topiclab demo`.")
+        raise RunError(f"No run folder at {path}. Fit one with `topiclab fit` or `topiclab demo`.")
     missing = [name for name in REQUIRED_FILES if not (path / name).exists()]
     if missing:
         raise RunError(f"{path} is not a complete run: {', '.join(missing)} missing. Fit it again.")
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("format_version", 0) > FORMAT_VERSION:
-        raise RunError(f"{path} was written by a newer topiclab (format {manifest['format_version']}); upgrade topiclab.")
-    config = RunConfig.from_yaml(path / "config.yaml")
-    projections = {}
-    if (path / "projections.npz").exists():
-        with np.load(path / "projections.npz") as saved:
-            projections = {key: saved[key] for key in saved.files}
+    manifest = _read(path / "manifest.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
+    if not isinstance(manifest, dict):
+        raise RunError(f"{path / 'manifest.json'} does not hold a run's manifest. Fit the run again.")
+    version = manifest.get("format_version", 0)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise RunError(f"{path} was written by a newer topiclab (format {version}); upgrade topiclab.")
+    if version < FORMAT_VERSION:
+        raise RunError(f"{path} was written by an older topiclab (format {version}); fit it again "
+                       "(the embeddings come back from the cache).")
+    config = _config(path / "config.yaml")
+    ignored = {}
+    if not trusted_settings:
+        config, ignored = config.without_machine_settings()
+    projections = _read(path / "projections.npz", _npz) if (path / "projections.npz").exists() else {}
+    levels = _read(path / "levels.parquet", pd.read_parquet) if (path / "levels.parquet").exists() else None
     return TopicRun(
-        documents=pd.read_parquet(path / "documents.parquet"),
-        topics=_lists_back(pd.read_parquet(path / "topics.parquet")),
-        config=config,
-        manifest=manifest,
-        embeddings=_load_optional(path / "embeddings.npy"),
-        topic_embeddings=_load_optional(path / "topic_embeddings.npy"),
-        projections=projections,
-        path=path.resolve(),
+        documents=_read(path / "documents.parquet", pd.read_parquet),
+        topics=_lists_back(_read(path / "topics.parquet", pd.read_parquet)),
+        config=config, manifest=manifest,
+        embeddings=_optional_array(path / "embeddings.npy"),
+        topic_embeddings=_optional_array(path / "topic_embeddings.npy"),
+        projections=projections, levels=levels, path=path.resolve(), ignored_settings=ignored,
     )
 
 
-def load_model(path: Path, config: RunConfig):
-    """The saved BERTopic model, with topiclab's embedding backend attached for new documents."""
-    from bertopic import BERTopic
+def load_model(run: TopicRun):
+    """The run's fitted TopicModel (in memory, or read from RUN/model), with the run's checked settings."""
+    if run.model is not None:
+        return run.model
+    if run.path is None:
+        raise RunError("This run has no fitted model in memory and no folder to read one from.")
+    from topiclab.pipeline import TopicModel
 
-    from topiclab.embed.bertopic_adapter import BERTopicBackend
-
-    model_dir = Path(path) / "model"
-    if not model_dir.exists():
-        raise RunError(f"{path} has no saved model (model/ is missing).")
-    return BERTopic.load(str(model_dir), embedding_model=BERTopicBackend.from_config(config.embedding))
+    run.model = TopicModel.load(run.path / MODEL_FOLDER, config=run.config)
+    return run.model
 
 
-def _write_files(run: TopicRun, folder: Path, previous: Optional[Path]) -> None:
+def _write_files(run: TopicRun, folder: Path) -> None:
     run.documents.to_parquet(folder / "documents.parquet", index=False)
     run.topics.to_parquet(folder / "topics.parquet", index=False)
     _topics_csv(run.topics).to_csv(folder / "topics.csv", index=False)
@@ -95,14 +107,12 @@ def _write_files(run: TopicRun, folder: Path, previous: Optional[Path]) -> None:
         np.save(folder / "topic_embeddings.npy", run.topic_embeddings)
     if run.projections:
         np.savez(folder / "projections.npz", **run.projections)
-    if run._model is not None:
-        # True stores no model name here (topiclab's backend is not a Hugging Face model), so BERTopic.load
-        # does not try to fetch one from the Hub, a minute of retries offline; load_model attaches the backend.
-        with quiet_bertopic():  # it warns that no embedding model is saved: deliberate, see above
-            run._model.save(str(folder / "model"), serialization="safetensors", save_ctfidf=True,
-                            save_embedding_model=True)
-    elif previous is not None and (previous / "model").exists():
-        shutil.copytree(previous / "model", folder / "model")
+    if run.levels is not None:
+        run.levels.to_parquet(folder / "levels.parquet", index=False)
+    if run.model is not None:
+        run.model.save(folder / MODEL_FOLDER)
+    elif run.path is not None and (run.path / MODEL_FOLDER).is_dir():
+        shutil.copytree(run.path / MODEL_FOLDER, folder / MODEL_FOLDER)
     manifest = {**run.manifest, "format_version": FORMAT_VERSION}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     run.manifest = manifest
@@ -112,19 +122,48 @@ def _swap_into_place(staging: Path, path: Path) -> None:
     if not path.exists():
         os.replace(staging, path)
         return
-    if not (path / "manifest.json").exists() and any(path.iterdir()):
-        raise RunError(f"{path} exists and is not a topiclab run; choose another output directory.")
     retired = path.with_name(f".{path.name}.old-{os.getpid()}")
     os.replace(path, retired)
     os.replace(staging, path)
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _read(path: Path, reader):
+    """`reader(path)`, or a RunError naming the damaged file."""
+    try:
+        return reader(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, yaml.YAMLError) as exc:
+        raise RunError(f"{path} is damaged or unreadable ({type(exc).__name__}: {str(exc)[:200]}). "
+                       "Fit the run again, or restore the file.") from None
+    except Exception as exc:  # pyarrow raises its own types (ArrowInvalid, ...) for damaged Parquet
+        if type(exc).__module__.startswith("pyarrow"):
+            raise RunError(f"{path} is damaged or unreadable ({type(exc).__name__}: {str(exc)[:200]}). "
+                           "Fit the run again, or restore the file.") from None
+        raise
+
+
+def _config(path: Path) -> RunConfig:
+    data = _read(path, lambda p: yaml.safe_load(p.read_text(encoding="utf-8")))
+    try:
+        return RunConfig.build(data if isinstance(data, dict) else {})
+    except ConfigError as exc:
+        raise RunError(f"{path} holds settings this topiclab cannot use: {exc}") from None
+
+
+def _npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as saved:
+        return {key: saved[key] for key in saved.files}
+
+
+def _optional_array(path: Path) -> Optional[np.ndarray]:
+    return _read(path, lambda p: np.load(p, allow_pickle=False)) if path.exists() else None
+
+
 def _topics_csv(topics: pd.DataFrame) -> pd.DataFrame:
     flat = topics.copy()
     for column in flat.columns:
         if flat[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
-            flat[column] = flat[column].map(lambda v: _LIST_COLUMNS_JOINER.join(_fmt(x) for x in v))
+            flat[column] = flat[column].map(lambda v: _LIST_JOINER.join(_fmt(x) for x in v))
     return flat
 
 
@@ -137,7 +176,3 @@ def _lists_back(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].map(lambda v: isinstance(v, np.ndarray)).any():
             frame[column] = frame[column].map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
     return frame
-
-
-def _load_optional(path: Path) -> Optional[np.ndarray]:
-    return np.load(path) if path.exists() else None

@@ -1,0 +1,94 @@
+"""What a user knows before the fit and how it steers the topics: zero-shot names, seed words, known labels.
+
+- Zero-shot names: a document whose cosine similarity to a name's embedding reaches the threshold takes
+  that name's topic before any clustering; the rest is clustered as usual.
+- Seed words (guided topic modeling, as BERTopic does it): documents holding a list's words are pulled
+  toward that list's embedding before the reduction, and the words count more in the topic words.
+- Known labels (semi-supervised): labelled documents keep their label's topic, the reduction is supervised
+  by them, and a cluster whose labelled members mostly share one label joins that label's topic, so labels
+  shape the topics themselves, not only the layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from topiclab.pipeline.neighbors import normalize
+
+#: A cluster joins a label's topic when at least this share of its labelled documents carry that label.
+LABEL_MAJORITY = 0.5
+
+
+@dataclass
+class Guidance:
+    """Topics known before clustering (zero-shot names, then known labels), by id from 0."""
+
+    names: list[str] = field(default_factory=list)            # the name of topic i
+    kinds: list[str] = field(default_factory=list)            # "zero-shot" or "label" for topic i
+    fixed: Optional[np.ndarray] = None                        # (n,) topic each document must take, -1: free
+    fixed_by: Optional[np.ndarray] = None                     # (n,) "zero-shot" / "label" / ""
+    seed_matches: dict[int, int] = field(default_factory=dict)  # seed list -> documents that hold its words
+
+    @property
+    def n_named(self) -> int:
+        return len(self.names)
+
+
+def zero_shot(unit_vectors: np.ndarray, name_vectors: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the most similar name for each document (-1 below `threshold`) and that similarity."""
+    similarity = unit_vectors @ normalize(name_vectors).T
+    best = similarity.argmax(axis=1)
+    score = similarity[np.arange(len(best)), best]
+    return np.where(score >= threshold, best, -1), score
+
+
+def known_labels(values: Sequence) -> tuple[np.ndarray, list[str]]:
+    """Codes of the labels (-1 where missing or empty) and the distinct labels in order of first use."""
+    series = pd.Series(list(values), dtype="object")
+    text = series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    names = list(dict.fromkeys(t for t in text if t))
+    lookup = {name: i for i, name in enumerate(names)}
+    return np.array([lookup.get(t, -1) for t in text], dtype=np.int64), names
+
+
+def seed_matches(texts: Sequence[str], seed_words: list[list[str]]) -> np.ndarray:
+    """For each document the seed list with the most of its words in it (-1: none)."""
+    patterns = [re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+                for words in seed_words]
+    counts = np.array([[len(set(m.lower() for m in p.findall(text))) for p in patterns] for text in texts])
+    best = counts.argmax(axis=1)
+    return np.where(counts[np.arange(len(texts)), best] > 0, best, -1)
+
+
+def nudge(unit_vectors: np.ndarray, matches: np.ndarray, seed_vectors: np.ndarray) -> np.ndarray:
+    """Documents that hold a seed list's words moved a quarter of the way toward its embedding (BERTopic's
+    3:1 average), for the reduction only."""
+    nudged = unit_vectors.copy()
+    hit = matches >= 0
+    nudged[hit] = normalize(3 * unit_vectors[hit] + normalize(seed_vectors)[matches[hit]])
+    return nudged
+
+
+def clusters_to_topics(clusters: np.ndarray, labels: np.ndarray, n_named: int, label_offset: int) -> np.ndarray:
+    """Topic ids for clustered documents: a cluster whose labelled members mostly share a label joins that
+    label's topic (`label_offset + label`); the other clusters become new topics numbered from `n_named`,
+    largest first. Noise stays -1."""
+    topics = np.full(len(clusters), -1, dtype=np.int64)
+    free = []
+    for cluster in np.unique(clusters[clusters >= 0]):
+        members = clusters == cluster
+        known = labels[members & (labels >= 0)]
+        if len(known):
+            values, counts = np.unique(known, return_counts=True)
+            if counts.max() >= LABEL_MAJORITY * len(known):
+                topics[members] = label_offset + values[counts.argmax()]
+                continue
+        free.append((int(members.sum()), int(cluster)))
+    for rank, (_, cluster) in enumerate(sorted(free, key=lambda item: (-item[0], item[1]))):
+        topics[clusters == cluster] = n_named + rank
+    return topics

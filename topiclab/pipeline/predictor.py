@@ -1,0 +1,100 @@
+"""How a document gets a topic without clustering: the reference documents and their neighbour vote.
+
+The reference is a seeded sample of the fitted documents (all of them for corpora up to
+`compute.reference_size`) with their topics. A document takes the topic of the similarity-weighted vote of
+its nearest reference documents; the winning topic's share of the vote is its probability. The fit uses
+this rule for documents the clustering left out (outliers, documents outside the fit sample), and
+`transform`, online updates and Dask partitions use the same rule, so they agree with the fit. A document
+identical to a reference document (similarity 1) takes that document's topic: a duplicate never moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from topiclab.pipeline.neighbors import nearest, vote
+
+OUTLIER = -1
+_IDENTICAL = 1.0 - 1e-5
+
+
+@dataclass
+class Assignment:
+    topics: np.ndarray        # (n,) int64
+    probabilities: np.ndarray  # (n,) float32: the topic's share of the neighbour vote
+    neighbors: np.ndarray     # (n, k) int64: positions of the nearest reference documents, nearest first
+    similarities: np.ndarray  # (n, k) float32
+    neighbor_topics: np.ndarray  # (n, k) int64: their topics
+
+    def share_of(self, topics: np.ndarray) -> np.ndarray:
+        """Each row's share of the neighbour vote that went to `topics` (its own topic)."""
+        return _share_of(topics, self.neighbor_topics, self.similarities)
+
+
+@dataclass
+class Reference:
+    """Unit-length vectors of reference documents, their topics and their positions among the fitted ones."""
+
+    vectors: np.ndarray
+    topics: np.ndarray
+    positions: np.ndarray
+    n_neighbors: int = 15
+
+    def assign(self, unit_vectors: np.ndarray, *, threshold: float = 0.0, keep_outliers: bool = False,
+               centroids: tuple[np.ndarray, np.ndarray] | None = None) -> Assignment:
+        """Topics for unit vectors by neighbour vote (or nearest centroid, given `centroids` = (ids, unit
+        vectors)). Documents whose nearest reference similarity is below `threshold` become outliers (-1).
+        Outlier reference documents vote only when `keep_outliers` (outlier_reduction 'none')."""
+        voters = self if keep_outliers else self.without_outliers()
+        indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors)
+        topics, shares = vote(voters.topics[indices], similarities)
+        identical = similarities[:, 0] >= _IDENTICAL
+        topics = np.where(identical, voters.topics[indices[:, 0]], topics)
+        if centroids is not None:
+            ids, vectors = centroids
+            centroid_similarity = unit_vectors @ vectors.T
+            topics = np.where(identical, topics, ids[centroid_similarity.argmax(axis=1)])
+        shares = _share_of(topics, voters.topics[indices], similarities)
+        topics = np.where(similarities[:, 0] < threshold, OUTLIER, topics)
+        return Assignment(topics.astype(np.int64), shares, voters.positions[indices], similarities,
+                          voters.topics[indices])
+
+    def distribution(self, unit_vectors: np.ndarray, topic_ids: np.ndarray, keep_outliers: bool = False) -> np.ndarray:
+        """(n, len(topic_ids)) share of each topic in each document's neighbour vote; rows sum to 1."""
+        voters = self if keep_outliers else self.without_outliers()
+        indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors)
+        weights = np.maximum(similarities, 0.0) + 1e-6
+        columns = np.searchsorted(topic_ids, voters.topics[indices])
+        result = np.zeros((len(unit_vectors), len(topic_ids)), dtype=np.float32)
+        np.add.at(result, (np.repeat(np.arange(len(unit_vectors)), indices.shape[1]), columns.ravel()),
+                  weights.ravel())
+        return result / result.sum(axis=1, keepdims=True)
+
+    def without_outliers(self) -> "Reference":
+        keep = self.topics != OUTLIER
+        if keep.all() or not keep.any():
+            return self
+        return Reference(self.vectors[keep], self.topics[keep], self.positions[keep], self.n_neighbors)
+
+
+def choose_reference(topics: np.ndarray, size: int, seed: int, must_keep: np.ndarray | None = None) -> np.ndarray:
+    """Sorted positions of at most `size` documents with each topic in proportion (and at least a few of
+    every topic), seeded. All positions when there are `size` or fewer."""
+    if len(topics) <= size:
+        return np.arange(len(topics))
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for topic in np.unique(topics):
+        members = np.flatnonzero(topics == topic)
+        quota = min(len(members), max(5, int(round(size * len(members) / len(topics)))))
+        chosen.append(rng.choice(members, quota, replace=False))
+    if must_keep is not None:
+        chosen.append(np.flatnonzero(must_keep))
+    return np.unique(np.concatenate(chosen))
+
+
+def _share_of(topics: np.ndarray, neighbor_topics: np.ndarray, similarities: np.ndarray) -> np.ndarray:
+    weights = np.maximum(similarities, 0.0) + 1e-6
+    return ((weights * (neighbor_topics == topics[:, None])).sum(axis=1) / weights.sum(axis=1)).astype(np.float32)

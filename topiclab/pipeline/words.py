@@ -1,0 +1,143 @@
+"""Topic words: per-topic term counts and c-TF-IDF, as BERTopic computes them.
+
+The c-TF-IDF formula is BERTopic's `ClassTfidfTransformer(reduce_frequent_words=True)`: each topic's
+counts are L1-normalised and square-rooted, then weighted by log(1 + A / f), where A is the average
+number of words per topic and f the word's count over all topics. It is written out here (and checked
+against BERTopic's in the tests) because importing BERTopic costs seconds in every fresh process.
+
+Counts are kept per topic (`TermCounts`), so adding documents (an online update) or moving them (an
+edit) only adds or subtracts their counts; the vocabulary grows with new words and `min_df` is applied
+to the document frequency of all documents seen so far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from topiclab.config import VectorizerConfig
+from topiclab.errors import ConfigError
+
+#: Candidate words per topic handed to KeyBERT-style aspects, as BERTopic's KeyBERTInspired uses.
+N_CANDIDATES = 100
+
+
+def make_vectorizer(config: VectorizerConfig, vocabulary=None) -> CountVectorizer:
+    return CountVectorizer(ngram_range=tuple(config.ngram_range), stop_words=config.stop_words,
+                           vocabulary=vocabulary, lowercase=True)
+
+
+def count_documents(texts: list[str], config: VectorizerConfig) -> tuple[sp.csr_matrix, list[str]]:
+    """Document-term counts over every word the vectorizer keeps (min_df is applied later, on totals)."""
+    try:
+        counts = make_vectorizer(config).fit(texts)
+    except ValueError as exc:
+        if "empty vocabulary" in str(exc):
+            raise ConfigError("No topic words are left after the vectorizer's stop words "
+                              f"(stop_words={config.stop_words!r}): the documents hold no other words. "
+                              "Turn stop-word removal off (vectorizer.stop_words=null).") from None
+        raise
+    vocabulary = counts.get_feature_names_out().tolist()
+    return counts.transform(texts).tocsr().astype(np.int32), vocabulary
+
+
+@dataclass
+class TermCounts:
+    """Word counts per topic (rows follow `topic_ids`) and document frequencies, over a growing vocabulary."""
+
+    topic_ids: np.ndarray          # (n_topics,) topic id of each row
+    counts: sp.csr_matrix          # (n_topics, n_words) int64
+    document_frequency: np.ndarray  # (n_words,) documents holding each word
+    vocabulary: list[str]
+
+    @classmethod
+    def from_documents(cls, texts: list[str], topics: np.ndarray, config: VectorizerConfig) -> "TermCounts":
+        doc_terms, vocabulary = count_documents(texts, config)
+        ids = np.unique(topics)
+        return cls(ids, _sum_rows(doc_terms, topics, ids), _document_frequency(doc_terms), vocabulary)
+
+    def add(self, texts: list[str], topics: np.ndarray, config: VectorizerConfig, sign: int = 1) -> "TermCounts":
+        """Counts with `texts` (in `topics`) added, or removed with sign=-1; new words and topics are appended."""
+        vectorizer = make_vectorizer(config)
+        try:
+            vectorizer.fit(texts)
+            known = set(self.vocabulary)
+            new_words = [w for w in vectorizer.get_feature_names_out().tolist() if w not in known]
+        except ValueError:  # only stop words in these texts
+            new_words = []
+        vocabulary = self.vocabulary + new_words
+        doc_terms = make_vectorizer(config, vocabulary).transform(texts).tocsr().astype(np.int32)
+        ids = np.union1d(self.topic_ids, np.unique(topics))
+        counts = sp.vstack([self._row(t, len(vocabulary)) for t in ids]).tocsr()
+        counts = counts + sign * _sum_rows(doc_terms, topics, ids)
+        frequency = np.concatenate([self.document_frequency, np.zeros(len(new_words), np.int64)])
+        frequency = frequency + sign * _document_frequency(doc_terms)
+        return TermCounts(ids, counts.tocsr(), frequency, vocabulary)
+
+    def relabel(self, mapping: dict[int, int]) -> "TermCounts":
+        """Counts after topics were renumbered or merged (`mapping` old id -> new id; unlisted ids stay)."""
+        new_ids = np.array([mapping.get(int(t), int(t)) for t in self.topic_ids])
+        ids = np.unique(new_ids)
+        merge = sp.csr_matrix((np.ones(len(new_ids)), (np.searchsorted(ids, new_ids), np.arange(len(new_ids)))),
+                              shape=(len(ids), len(new_ids)))
+        return TermCounts(ids, (merge @ self.counts).tocsr().astype(np.int64), self.document_frequency,
+                          self.vocabulary)
+
+    def ctfidf(self, config: VectorizerConfig, n_documents: int, seed_words: tuple[str, ...] = (),
+               seed_multiplier: float = 2.0) -> sp.csr_matrix:
+        """c-TF-IDF of every topic row over the words the vectorizer settings keep (the others score 0):
+        `min_df` on document frequency, then the `max_features` most frequent, as CountVectorizer does."""
+        counts = self.counts.astype(np.float64)
+        min_df = config.min_df if isinstance(config.min_df, int) else config.min_df * n_documents
+        kept = self.document_frequency >= min_df
+        if config.max_features is not None and kept.sum() > config.max_features:
+            totals = np.where(kept, np.asarray(counts.sum(axis=0)).ravel(), -1)
+            kept = np.zeros_like(kept)
+            kept[np.argsort(-totals, kind="stable")[:config.max_features]] = True
+        counts = counts @ sp.diags(kept.astype(np.float64))
+        frequency = np.asarray(counts.sum(axis=0)).ravel()
+        average = int(counts.sum(axis=1).mean()) if counts.shape[0] else 0
+        with np.errstate(divide="ignore"):
+            idf = np.where(frequency > 0, np.log(average / np.maximum(frequency, 1e-12) + 1), 0.0)
+        if seed_words:
+            boost = np.isin(np.asarray(self.vocabulary, dtype=object), list(seed_words))
+            idf = np.where(boost, idf * seed_multiplier, idf)
+        tf = _l1_rows(counts)
+        tf.data = np.sqrt(tf.data)
+        return (tf @ sp.diags(idf)).tocsr()
+
+    def top_words(self, ctfidf: sp.csr_matrix, n: int) -> dict[int, list[tuple[str, float]]]:
+        """The `n` best-scoring words of each topic, best first (ties: vocabulary order)."""
+        result = {}
+        for row, topic in enumerate(self.topic_ids):
+            start, end = ctfidf.indptr[row], ctfidf.indptr[row + 1]
+            scores, columns = ctfidf.data[start:end], ctfidf.indices[start:end]
+            order = np.lexsort((columns, -scores))[:n]
+            result[int(topic)] = [(self.vocabulary[columns[i]], float(scores[i])) for i in order if scores[i] > 0]
+        return result
+
+    def _row(self, topic: int, width: int) -> sp.csr_matrix:
+        where = np.flatnonzero(self.topic_ids == topic)
+        if len(where):
+            row = self.counts[where[0]]
+            return sp.csr_matrix((row.data, row.indices, row.indptr), shape=(1, width), dtype=np.int64)
+        return sp.csr_matrix((1, width), dtype=np.int64)
+
+
+def _sum_rows(doc_terms: sp.csr_matrix, topics: np.ndarray, ids: np.ndarray) -> sp.csr_matrix:
+    """Counts summed per topic: rows follow `ids`."""
+    rows = np.searchsorted(ids, np.asarray(topics))
+    membership = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(ids), len(rows)))
+    return (membership @ doc_terms).tocsr().astype(np.int64)
+
+
+def _document_frequency(doc_terms: sp.csr_matrix) -> np.ndarray:
+    return np.bincount(doc_terms.indices, minlength=doc_terms.shape[1]).astype(np.int64)
+
+
+def _l1_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
+    return (sp.diags(1.0 / np.maximum(totals, 1e-12)) @ matrix).tocsr()

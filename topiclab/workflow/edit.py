@@ -1,0 +1,157 @@
+"""Edits of a saved run, by hand: merge topics, split one, move documents, choose another granularity.
+
+Each edit changes the run's model (see `topiclab.pipeline.edits`), rebuilds the run's tables, recomputes
+label aspects only for the topics that changed, logs itself in the manifest's `edits` (a re-fit replays
+merges and moves, see `carry.py`) and saves the run. Topics keep their ids; lineage says where each came
+from (the topic table's `parents` and `origin`).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from topiclab.errors import ConfigError, RunError
+from topiclab.metrics import run_metrics
+from topiclab.pipeline import edits
+from topiclab.represent import TopicContext, make_aspects, represent_topics
+from topiclab.represent.stage import is_aspect_column
+from topiclab.results import TopicRun, load_model, load_run
+from topiclab.workflow import tables
+
+RunLike = Union[TopicRun, str, Path]
+
+
+def merge(run: RunLike, groups: Sequence[Sequence[int]], save: bool = True) -> TopicRun:
+    """Merge each group of topics into its first topic."""
+    run, model = _open(run)
+    before = _topic_sets(run)
+    edits.merge_topics(model, groups, _texts(run), _embeddings(run))
+    return _finish(run, model, before, {"op": "merge", "topics": [int(t) for g in groups for t in g],
+                                         "groups": [[int(t) for t in g] for g in groups]}, save)
+
+
+def split(run: RunLike, topic: int, parts: Optional[int] = None, save: bool = True) -> TopicRun:
+    """Split a topic into `parts` (k-means) or the clusters its documents form; the largest part keeps the id."""
+    run, model = _open(run)
+    before = _topic_sets(run)
+    created = edits.split_topic(model, int(topic), _texts(run), _embeddings(run), parts)
+    return _finish(run, model, before, {"op": "split", "topic": int(topic), "into": [int(t) for t in created]}, save)
+
+
+def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True) -> TopicRun:
+    """Put the documents with these doc_ids into `topic` (an existing id, or a new one)."""
+    run, model = _open(run)
+    wanted = pd.Index([str(d) for d in doc_ids])
+    ids = run.documents["doc_id"].astype(str)
+    missing = wanted.difference(ids)
+    if len(missing):
+        raise ConfigError(f"No documents with doc_id {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} "
+                          f"in run {run.name!r}.")
+    positions = np.flatnonzero(ids.isin(wanted).to_numpy())
+    before = _topic_sets(run)
+    edits.move_documents(model, positions, int(topic), _texts(run), _embeddings(run))
+    return _finish(run, model, before, {"op": "move", "topic": int(topic), "doc_ids": wanted.tolist()}, save)
+
+
+def set_level(run: RunLike, level: Union[int, str], save: bool = True) -> TopicRun:
+    """Topics from another granularity of the fitted cluster tree ('auto': the most persistent), without
+    re-embedding or re-reducing. Hand-set labels move to the matching topics; earlier edits are replayed."""
+    from topiclab.workflow.carry import carry_over
+
+    run, model = _open(run)
+    if run.documents["batch"].max() > 0:
+        raise ConfigError("This run has online updates; choose the level before updating, or fit it again.")
+    previous = TopicRun(run.documents.copy(), run.topics.copy(), run.config, dict(run.manifest))
+    labels = run.documents["label"].tolist() if "label" in run.documents else None
+    model.set_level(level, _texts(run), labels, embeddings=_embeddings(run))
+    run.config = model.config
+    run.manifest.pop("manual_labels", None)
+    run.manifest["edits"] = []
+    _rebuild(run, model, changed=None)
+    carry_over(previous, run)
+    run.manifest.setdefault("levels_chosen", []).append({"level": model.level_, "at": _now()})
+    if save and run.path is not None:
+        run.save()
+    return run
+
+
+def _open(run: RunLike) -> tuple[TopicRun, object]:
+    run = run if isinstance(run, TopicRun) else load_run(run)
+    if run.embeddings is None:
+        raise RunError(f"Run {run.name!r} has no saved embeddings (embeddings.npy): fit it again to edit it.")
+    return run, load_model(run)
+
+
+def _texts(run: TopicRun) -> list[str]:
+    return run.documents["text"].tolist()
+
+
+def _embeddings(run: TopicRun) -> np.ndarray:
+    return run.embeddings
+
+
+def _topic_sets(run: TopicRun) -> dict[int, frozenset]:
+    return {int(t): frozenset(group.index) for t, group in run.documents.groupby("topic")}
+
+
+def _finish(run: TopicRun, model, before: dict[int, frozenset], edit: dict, save: bool) -> TopicRun:
+    after = {int(t): frozenset(np.flatnonzero(model.topics_ == t)) for t in model.topic_ids_}
+    changed = {t for t in after if before.get(t) != after[t]}
+    _rebuild(run, model, changed)
+    for topic in set(before) - set(after):  # a topic that went away takes its hand-set label with it
+        label = run.manifest.get("manual_labels", {}).pop(str(topic), None)
+        if label is not None:
+            run.manifest.setdefault("manual_labels_unplaced", {})[str(topic)] = label
+    run.manifest.setdefault("edits", []).append({**edit, "at": _now()})
+    if save and run.path is not None:
+        run.save()
+    return run
+
+
+def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
+    """The run's tables from the edited model; aspects recomputed for `changed` topics (all when None)."""
+    started = time.perf_counter()
+    documents = run.documents.copy()
+    documents["topic"] = model.topics_.astype(int)
+    documents["probability"] = model.probabilities_.astype(np.float32)
+    documents["assigned_by"] = model.assigned_by_.astype(str)
+    texts = documents["text"].tolist()
+    fresh = tables.topic_table(model, texts)
+    old = run.topics.set_index("topic")
+    keep = [c for c in old.columns if is_aspect_column(c)]
+    redo = fresh if changed is None else fresh[fresh["topic"].isin(changed) | ~fresh["topic"].isin(old.index)]
+    aspects = make_aspects(run.config)
+    context = TopicContext(redo.reset_index(drop=True), load_model=lambda: model, embedding=run.config.embedding)
+    redone, report = represent_topics(context, aspects, run.config.labels.resolved_display)
+    redone = redone.set_index("topic")
+    rows = []
+    for topic in fresh["topic"]:
+        if topic in redone.index:
+            rows.append(redone.loc[topic])
+        else:
+            row = fresh.set_index("topic").loc[topic].copy()
+            for column in keep:
+                row[column] = old.loc[topic, column]
+            row["label"] = old.loc[topic, "label"]
+            rows.append(row)
+    topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
+    for topic, label in run.manifest.get("manual_labels", {}).items():
+        topics.loc[topics["topic"] == int(topic), "label"] = label
+    run.documents, run.topics, run.model = documents, topics, model
+    run.topic_embeddings = tables.topic_embeddings(model, topics)
+    run.levels = tables.level_table(model)
+    classes = documents["class"].tolist() if "class" in documents else None
+    run.manifest["metrics"] = run_metrics(documents["topic"].to_numpy(), tables.non_outlier_words(topics), texts,
+                                          classes)
+    run.manifest["labels"] = {**run.manifest.get("labels", {}), "last_edit": report}
+    run.manifest.setdefault("seconds", {})["edit"] = round(time.perf_counter() - started, 3)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
