@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from topiclab import fit_run, load_run
+from topiclab import assign_topics, fit_run, load_run
 from topiclab.errors import EmbeddingError, RunError, TopicLabError
+from topiclab.results import load_model
 from topiclab.metrics import npmi_coherence, run_metrics, topic_diversity
 
 from conftest import FAST
@@ -17,18 +18,21 @@ from conftest import FAST
 
 def test_run_directory_holds_every_artifact(fitted_run_dir):
     names = {p.name for p in fitted_run_dir.iterdir()}
-    assert {"documents.parquet", "topics.parquet", "topics.csv", "config.yaml", "manifest.json",
-            "embeddings.npy", "topic_embeddings.npy", "model"} <= names
+    assert {"documents.parquet", "topics.parquet", "topics.csv", "config.yaml", "manifest.json", "levels.parquet",
+            "embeddings.npy", "topic_embeddings.npy", "projections.npz", "model"} <= names
+    assert {p.name for p in (fitted_run_dir / "model").iterdir()} == {"model.json", "arrays.npz", "term_counts.npz"}
     documents = pd.read_parquet(fitted_run_dir / "documents.parquet")
-    assert {"doc_id", "text", "topic", "probability", "outlier_reassigned", "class"} <= set(documents.columns)
-    assert len(documents) == 300
+    assert {"doc_id", "text", "topic", "probability", "assigned_by", "batch", "class"} <= set(documents.columns)
+    assert len(documents) == 300 and set(documents["assigned_by"]) <= {"cluster", "neighbors"}
     topics = pd.read_csv(fitted_run_dir / "topics.csv")
-    assert {"topic", "size", "label", "words", "word_scores", "representative_docs"} <= set(topics.columns)
+    assert {"topic", "size", "label", "name", "words", "word_scores", "representative_docs", "parents",
+            "origin"} <= set(topics.columns)
     assert topics["size"].sum() == 300
     manifest = json.loads((fitted_run_dir / "manifest.json").read_text())
     assert manifest["corpus"]["n_documents"] == 300 and manifest["seed"] == 42
-    assert {"embed", "cluster", "metrics"} <= set(manifest["seconds"])
-    assert {"bertopic", "umap-learn", "hdbscan", "numpy"} <= set(manifest["versions"])
+    assert {"embed", "neighbors", "reduce", "cluster", "assign", "words", "project", "metrics"} <= set(manifest["seconds"])
+    assert {"umap-learn", "hdbscan", "evoc", "numpy"} <= set(manifest["versions"])
+    assert manifest["clustering"]["sampled"] is False and manifest["clustering"]["fit_sample"] == 300
     assert {"n_topics", "outlier_share", "npmi", "diversity", "nmi", "ari"} <= set(manifest["metrics"])
     assert manifest["metrics"]["nmi"] > 0.3  # BBC classes are recoverable even from static embeddings
 
@@ -50,16 +54,19 @@ def test_load_run_gives_back_an_equal_object(fitted_run_dir):
     assert run != load_run(fitted_run_dir)
 
 
-def test_new_documents_get_the_nearest_topic(fitted_run):
-    some = fitted_run.documents[fitted_run.documents["topic"] != -1].head(5)
-    assigned = fitted_run.assign_topics(some["text"].tolist())
-    assert (assigned["topic"].to_numpy() == some["topic"].to_numpy()).mean() >= 0.6
-    assert set(assigned.columns) == {"text", "topic", "similarity", "label"}
+def test_assigning_the_runs_own_documents_gives_their_topics(fitted_run):
+    documents = fitted_run.documents
+    assigned = assign_topics(fitted_run, documents["text"].tolist())
+    assert list(assigned.columns) == ["text", "topic", "probability", "label"]
+    assert (assigned["topic"].to_numpy() == documents["topic"].to_numpy()).mean() >= 0.95
+    assert assigned["probability"].between(0, 1).all()
+    assert assigned["label"].tolist() == [fitted_run.topic_labels[t] for t in assigned["topic"]]
 
 
-def test_saved_bertopic_model_reloads(fitted_run):
-    model = fitted_run.model
-    assert sorted(model.get_topics()) == sorted(fitted_run.topics["topic"].tolist())
+def test_saved_model_reloads_with_the_runs_topics(fitted_run):
+    model = load_model(fitted_run)
+    assert sorted(model.topic_ids_) == sorted(fitted_run.topics["topic"].tolist())
+    assert model.config == fitted_run.config
 
 
 def test_manual_label_survives_save_and_load(fitted_run):
@@ -95,12 +102,12 @@ def test_incomplete_run_directory_is_refused(tmp_path):
     (tmp_path / "half" / "documents.parquet").write_bytes(b"")
     with pytest.raises(RunError, match=r"not a complete run: manifest\.json, config\.yaml, topics\.parquet missing"):
         load_run(tmp_path / "half")
-    with pytest.raises(RunError, match="No run directory"):
+    with pytest.raises(RunError, match="No run folder"):
         load_run(tmp_path / "nothing")
 
 
 def test_too_few_documents_says_the_minimum(tmp_path):
-    with pytest.raises(TopicLabError, match=r"12 documents are too few to cluster: at least 20 are needed"):
+    with pytest.raises(TopicLabError, match=r"12 documents are too few to find topics: give at least 20"):
         fit_run([f"document number {i}" for i in range(12)], output_dir=tmp_path, **FAST)
 
 

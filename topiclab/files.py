@@ -70,6 +70,27 @@ def read_json(path: Union[str, Path]) -> Any:
         return None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting with = + - @ tab or CR gets a leading ' (OWASP's rule
+    against formula injection). Numbers are left alone."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def safe_csv_frame(frame):
+    """A copy of a DataFrame whose text cells are safe to open in a spreadsheet (see `safe_csv_cell`)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if is_object_dtype(safe[column]) or is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_csv_cell)
+    safe.columns = [safe_csv_cell(str(c)) for c in safe.columns]
+    return safe
+
+
 def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

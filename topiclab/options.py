@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -110,7 +111,9 @@ def with_options(*groups: str) -> Callable:
         import typer
 
         signature = inspect.signature(command)
-        own = [p for p in signature.parameters.values() if p.name != "given_settings"]
+        hints = typing.get_type_hints(command)  # the command module's names, not this one's
+        own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
+               if p.name != "given_settings"]
         added = []
         for option in chosen:
             names = [option.flag] if option.negative is None else [f"{option.flag}/{option.negative}"]

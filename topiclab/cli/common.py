@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Callable, List, Optional
 
 import typer
@@ -46,7 +47,18 @@ ConfigOption = typer.Option(None, "--config", "-c", help="YAML file with setting
                             dir_okay=False)
 SetOption = typer.Option(None, "--set", help="Any setting as section.key=value, e.g. --set umap.n_neighbors=10. "
                          "Repeatable.")
-ModelOption = typer.Option(None, "--model", "-m", help="Embedding model: 'all-MiniLM-L6-v2' (default, offline), "
-                           "'wordllama' (fast, static), or any sentence-transformers name or path.")
+RunArgument = typer.Argument(..., help="A saved run folder (from `topiclab fit`).", exists=True, file_okay=False)
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def terminal_text(text) -> str:
+    """Corpus or run text made safe to print: no control characters or terminal escape sequences."""
+    return _CONTROL.sub("", str(text)).replace("\n", " ").replace("\t", " ")
+
+
+def note_ignored_settings(run) -> None:
+    """Say which settings saved in a run folder were not used (endpoints, key variables, paths)."""
+    for key, value in run.ignored_settings.items():
+        typer.secho(f"Note: the run's saved {key} ({terminal_text(value)}) was not used: endpoints, key variables "
+                    "and paths come from your own command line or config file.", fg=typer.colors.YELLOW, err=True)

@@ -7,8 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import ConfigOption, ModelOption, SetOption, app, friendly_errors, overrides_from
+from topiclab.cli.common import ConfigOption, SetOption, app, friendly_errors, overrides_from
 from topiclab.files import slugify
+from topiclab.options import BY_NAME, COMPUTE, CORPUS, LABELS, MODEL, with_options
 
 KernelOption = typer.Option(None, "--kernel", help="Jupyter kernel to run the notebook in (default: one registered "
                             "for this Python, named 'topiclab').")
@@ -16,22 +17,16 @@ KernelOption = typer.Option(None, "--kernel", help="Jupyter kernel to run the no
 
 @app.command()
 @friendly_errors
+@with_options(CORPUS, MODEL, LABELS, COMPUTE)
 def report(
     corpus: str = typer.Argument(..., help="CSV, TSV, Parquet, JSONL file, a folder of .txt files, or 'sample'."),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Report folder (default: outputs/<corpus name>)."),
-    text_col: Optional[str] = typer.Option(None, help="Column with the texts (detected when obvious)."),
-    id_col: Optional[str] = typer.Option(None, help="Column with document ids, kept in the results."),
-    timestamp_col: Optional[str] = typer.Option(None, help="Column with dates: adds topics over time."),
-    class_col: Optional[str] = typer.Option(None, help="Column with known classes: adds topics per class, NMI, ARI."),
-    sample: Optional[int] = typer.Option(None, help="Fit on a seeded random sample of this many documents."),
-    model: Optional[str] = ModelOption,
-    min_cluster_size: Optional[int] = typer.Option(None, help="Smallest topic, in documents (default: auto)."),
-    labels: Optional[str] = typer.Option(None, help="Comma-separated label aspects: keybert, mmr, keybert_mmr, llm."),
     title: Optional[str] = typer.Option(None, help="The report's title (default: 'Topics in <corpus>')."),
     config: Optional[Path] = ConfigOption,
     settings: Optional[List[str]] = SetOption,
     kernel: Optional[str] = KernelOption,
+    given_settings: dict = None,
 ) -> None:
     """Fit a corpus (or reopen its saved run) and write an interactive report: OUTPUT/report.html.
 
@@ -39,11 +34,7 @@ def report(
     """
     from topiclab.report import make_report
 
-    overrides = overrides_from({
-        "corpus.text_col": text_col, "corpus.id_col": id_col, "corpus.timestamp_col": timestamp_col,
-        "corpus.class_col": class_col, "corpus.sample": sample, "embedding.model": model,
-        "hdbscan.min_cluster_size": min_cluster_size, "labels.aspects": labels,
-    }, settings)
+    overrides = overrides_from(given_settings, settings)
     output = output or Path("outputs") / slugify(Path(corpus).stem, "report")
     typer.echo(f"Writing the report of {corpus} to {output}/ ...")
     result = make_report(corpus, output, config=config, settings=overrides, title=title, kernel=kernel, progress=True)
@@ -54,7 +45,7 @@ def report(
 @friendly_errors
 def demo(
     output: Path = typer.Option(Path("outputs/bbc-news-demo"), "--output", "-o", help="Report folder."),
-    model: Optional[str] = ModelOption,
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=BY_NAME["model"].description()),
     kernel: Optional[str] = KernelOption,
 ) -> None:
     """Report on the built-in BBC News sample (2,225 articles, 5 classes): OUTPUT/report.html."""

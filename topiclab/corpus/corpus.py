@@ -30,6 +30,7 @@ class Corpus:
     text_col: str
     n_input: int
     dropped: dict[str, int] = field(default_factory=dict)
+    id_col: Optional[str] = None  # None: doc_ids are row numbers
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -81,7 +82,7 @@ def load_corpus(source: CorpusSource, config: Optional[CorpusConfig] = None, see
             f"{where} has no usable documents: all {len(raw):,} rows of column {text_col!r} are empty "
             f"or missing. Check that {text_col!r} is the column holding the texts."
         )
-    return Corpus(documents.reset_index(drop=True), where, text_col, len(raw), dropped)
+    return Corpus(documents.reset_index(drop=True), where, text_col, len(raw), dropped, config.id_col)
 
 
 def detect_text_column(raw: pd.DataFrame, where: str) -> str:

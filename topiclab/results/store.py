@@ -23,7 +23,7 @@ import yaml
 
 from topiclab.config import RunConfig
 from topiclab.errors import ConfigError, RunError
-from topiclab.files import umask
+from topiclab.files import safe_csv_frame, umask
 from topiclab.results.run import TopicRun
 
 FORMAT_VERSION = 2
@@ -99,7 +99,7 @@ def load_model(run: TopicRun):
 def _write_files(run: TopicRun, folder: Path) -> None:
     run.documents.to_parquet(folder / "documents.parquet", index=False)
     run.topics.to_parquet(folder / "topics.parquet", index=False)
-    _topics_csv(run.topics).to_csv(folder / "topics.csv", index=False)
+    safe_csv_frame(_topics_csv(run.topics)).to_csv(folder / "topics.csv", index=False)
     (folder / "config.yaml").write_text(run.config.to_yaml(), encoding="utf-8")
     if run.embeddings is not None:
         np.save(folder / "embeddings.npy", run.embeddings)

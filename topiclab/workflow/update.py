@@ -49,16 +49,16 @@ def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings:
     run = run if isinstance(run, TopicRun) else load_run(run)
     model = load_model(run)
     watch = Stopwatch()
-    corpus_config = run.config.corpus.model_copy(update={"sample": None, "dedupe": False, **columns})
     with watch("load"):
-        corpus = source if isinstance(source, Corpus) else load_corpus(source, corpus_config, seed=run.config.seed)
+        corpus = source if isinstance(source, Corpus) else _load_new(source, run, columns)
     known = set(run.documents["doc_id"].astype(str))
-    fresh = ~corpus.documents["doc_id"].astype(str).isin(known).to_numpy()
+    fresh = ~corpus.documents["doc_id"].astype(str).isin(known).to_numpy() if corpus.id_col is not None else \
+        np.ones(len(corpus), bool)  # without an id column every row is new
     if not fresh.any():
         raise CorpusError(f"Every document of {corpus.source} is already in run {run.name!r} (same doc_id): nothing "
                           "to add. Give new documents, or an id column (--id-col) that tells them apart.")
     new_documents = corpus.documents[fresh].reset_index(drop=True)
-    if corpus_config.id_col is None:  # row numbers as ids would repeat the run's: continue after them
+    if corpus.id_col is None:  # row numbers as ids would repeat the run's: continue after them
         start = len(run.documents)
         new_documents["doc_id"] = [str(start + i) for i in range(len(new_documents))]
     texts = new_documents["text"].tolist()
@@ -101,6 +101,22 @@ def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings:
     if save and run.path is not None:
         run.save()
     return run
+
+
+def _load_new(source: CorpusSource, run: TopicRun, columns: dict) -> Corpus:
+    """The new documents, read with the run's column settings; a timestamp, class or label column the new
+    file lacks is simply not read (its documents get none)."""
+    from topiclab.corpus.readers import read_source
+
+    raw, where = read_source(source)
+    settings = {"sample": None, "dedupe": False}
+    for role in ("timestamp_col", "class_col", "label_col"):
+        name = getattr(run.config.corpus, role)
+        if role not in columns and name is not None and name not in raw.columns:
+            settings[role] = None
+    corpus = load_corpus(raw, run.config.corpus.model_copy(update={**settings, **columns}), seed=run.config.seed)
+    corpus.source = where
+    return corpus
 
 
 def _place(run: TopicRun, model, embeddings: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,0 +1,174 @@
+"""TopicModel as a scikit-learn estimator: parameters, fit/predict/transform/partial_fit, saving without
+pickles, granularity levels, determinism. Real BBC text with cached static (WordLlama) embeddings."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import normalized_mutual_info_score
+
+from topiclab.config import EmbeddingConfig, RunConfig
+from topiclab.embed import embed_documents
+from topiclab.errors import RunError, TopicLabError
+from topiclab.pipeline import TopicModel
+from topiclab.pipeline.words import TermCounts
+
+CONFIG = RunConfig.build({"embedding": {"model": "wordllama"}})
+
+
+@pytest.fixture(scope="module")
+def corpus(bbc_small):
+    texts = bbc_small["text"].tolist()
+    vectors, _ = embed_documents(texts, CONFIG.embedding, progress=False)
+    return texts, vectors, bbc_small["label"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    texts, vectors, _ = corpus
+    return TopicModel(CONFIG).fit(texts, embeddings=vectors)
+
+
+def test_constructor_stores_and_params_round_trip():
+    model = TopicModel(CONFIG, embedder="wordllama", progress=False)
+    assert model.get_params(deep=False) == {"config": CONFIG, "embedder": "wordllama", "progress": False}
+    params = model.get_params()
+    assert params["config__hdbscan__min_cluster_size"] == "auto" and params["config__umap__n_neighbors"] == 15
+    model.set_params(config__hdbscan__min_cluster_size=25, progress=True)
+    assert model.config.hdbscan.min_cluster_size == 25 and model.progress is True
+    assert not hasattr(model, "topics_")
+    twin = clone(model)
+    assert twin.config == model.config and twin is not model
+
+
+def test_fit_learns_topics_words_and_a_reference(fitted, corpus):
+    texts, _, labels = corpus
+    assert fitted.topics_.shape == (len(texts),) and (fitted.topics_ >= 0).all()  # outliers reassigned
+    assert set(np.unique(fitted.topics_)) == set(fitted.topic_ids_)
+    assert sum(fitted.topic_sizes_.values()) == len(texts)
+    assert all(len(words) == 10 for topic, words in fitted.topic_words_.items())
+    assert fitted.topic_embeddings_.shape == (len(fitted.topic_ids_), 256)
+    assert normalized_mutual_info_score(labels, fitted.topics_) > 0.5
+    assert set(fitted.assigned_by_) <= {"cluster", "neighbors"}
+    assert fitted.level_ == int(np.argmax(fitted.layers_.persistence))  # 'auto': the most persistent layer
+
+
+def test_transform_agrees_with_the_fit_and_gives_honest_probabilities(fitted, corpus):
+    texts, vectors, _ = corpus
+    predicted = fitted.predict(texts, embeddings=vectors)
+    assert (predicted == fitted.topics_).mean() >= 0.95
+    shares = fitted.transform(texts, embeddings=vectors)
+    assert shares.shape == (len(texts), len(fitted.topic_ids_))
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
+    by_vote = fitted.topic_ids_[shares.argmax(axis=1)]
+    assert (by_vote == predicted).mean() > 0.9
+    assert ((fitted.probabilities_ > 0) & (fitted.probabilities_ <= 1)).all()
+
+
+def test_held_out_documents_take_the_topic_of_their_neighbours(corpus):
+    texts, vectors, labels = corpus
+    keep = np.arange(len(texts)) % 5 != 0
+    model = TopicModel(CONFIG).fit([t for t, k in zip(texts, keep) if k], embeddings=vectors[keep])
+    held_out = model.predict([t for t, k in zip(texts, keep) if not k], embeddings=vectors[~keep])
+    whole = TopicModel(CONFIG).fit(texts, embeddings=vectors)
+    assert normalized_mutual_info_score(labels[~keep], held_out) > 0.5
+    assert normalized_mutual_info_score(whole.topics_[~keep], held_out) > 0.5
+
+
+def test_fitting_is_deterministic(corpus, fitted):
+    texts, vectors, _ = corpus
+    again = TopicModel(CONFIG).fit(texts, embeddings=vectors)
+    np.testing.assert_array_equal(again.topics_, fitted.topics_)
+    assert again.topic_words_ == fitted.topic_words_
+
+
+def test_save_and_load_without_pickles(fitted, corpus, tmp_path):
+    texts, vectors, _ = corpus
+    folder = fitted.save(tmp_path / "model")
+    assert {p.name for p in folder.iterdir()} == {"model.json", "arrays.npz", "term_counts.npz"}
+    with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:  # loads only without pickles
+        assert arrays["topics"].shape == (len(texts),)
+    loaded = TopicModel.load(folder)
+    np.testing.assert_array_equal(loaded.predict(texts, embeddings=vectors), fitted.predict(texts, embeddings=vectors))
+    assert loaded.topic_words_ == {t: [(w, round(s, 6)) for w, s in ws] for t, ws in fitted.topic_words_.items()}
+
+
+def test_a_pickle_in_place_of_the_model_is_refused(tmp_path):
+    import pickle
+
+    (tmp_path / "model").write_bytes(pickle.dumps({"not": "a model"}))
+    with pytest.raises(RunError, match="is a file, not a topiclab model folder.*never unpickles"):
+        TopicModel.load(tmp_path / "model")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "model.pkl").write_bytes(pickle.dumps(1))
+    with pytest.raises(RunError, match="a folder without model.json"):
+        TopicModel.load(tmp_path / "folder")
+
+
+def test_a_damaged_model_gives_a_clear_error(fitted, tmp_path):
+    folder = fitted.save(tmp_path / "model")
+    (folder / "arrays.npz").write_bytes(b"garbage")
+    with pytest.raises(RunError, match="is damaged"):
+        TopicModel.load(folder)
+    folder = fitted.save(tmp_path / "model2")
+    state = json.loads((folder / "model.json").read_text())
+    state["format"] = 99
+    (folder / "model.json").write_text(json.dumps(state))
+    with pytest.raises(RunError, match="newer topiclab"):
+        TopicModel.load(folder)
+
+
+def test_another_level_without_refitting_the_reduction(fitted, corpus):
+    texts, vectors, _ = corpus
+    model = clone(fitted).fit(texts, embeddings=vectors)
+    counts = model.layers_.n_topics
+    assert counts == sorted(counts, reverse=True)  # finest first
+    model.set_level(0, texts, embeddings=vectors)
+    assert len(model.topic_ids_) >= len(fitted.topic_ids_) and model.level_ == 0
+    model.set_level("auto", texts, embeddings=vectors)
+    np.testing.assert_array_equal(model.topics_, fitted.topics_)
+
+
+def test_partial_fit_keeps_ids_and_grows_topics(corpus):
+    texts, vectors, labels = corpus
+    model = TopicModel(CONFIG).partial_fit(texts[:150], embeddings=vectors[:150])  # the first call fits
+    first = set(model.topic_ids_)
+    sizes = dict(model.topic_sizes_)
+    model.partial_fit(texts[150:], embeddings=vectors[150:])
+    assert first <= set(model.topic_ids_) and len(model.topics_) == len(texts)
+    assert sum(model.topic_sizes_.values()) == len(texts)
+    assert all(model.topic_sizes_[t] >= sizes[t] for t in first)
+    assert model.updates_[0]["n_documents"] == len(texts) - 150
+    assert normalized_mutual_info_score(labels, model.topics_) > 0.4
+
+
+def test_unfitted_and_mismatched_inputs_say_what_to_do(corpus):
+    texts, vectors, _ = corpus
+    with pytest.raises(TopicLabError, match="not fitted yet"):
+        TopicModel(CONFIG).predict(texts[:2], embeddings=vectors[:2])
+    with pytest.raises(TopicLabError, match="give one embedding row per document"):
+        TopicModel(CONFIG).fit(texts, embeddings=vectors[:10])
+
+
+def test_ctfidf_is_bertopics_formula(bbc_small):
+    """Our c-TF-IDF equals BERTopic's ClassTfidfTransformer(reduce_frequent_words=True) on the same counts."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from topiclab.config import VectorizerConfig
+
+    bertopic = pytest.importorskip("bertopic.vectorizers")
+    texts, topics = bbc_small["text"].tolist(), pd.factorize(bbc_small["label"])[0]
+    config = VectorizerConfig(min_df=1)
+    counts = TermCounts.from_documents(texts, topics, config)
+    ours = counts.ctfidf(config, len(texts))
+    joined = pd.DataFrame({"d": texts, "t": topics}).groupby("t")["d"].apply(" ".join).tolist()
+    vectorizer = CountVectorizer(stop_words="english")
+    matrix = vectorizer.fit_transform(joined)
+    theirs = bertopic.ClassTfidfTransformer(reduce_frequent_words=True).fit(matrix).transform(matrix)
+    columns = {w: i for i, w in enumerate(counts.vocabulary)}
+    aligned = ours.toarray()[:, [columns[w] for w in vectorizer.get_feature_names_out()]]
+    np.testing.assert_allclose(aligned, theirs.toarray(), atol=1e-12)

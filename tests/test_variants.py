@@ -1,0 +1,137 @@
+"""Topic modeling variants on real data: zero-shot names, seed words, known labels (semi-supervised and
+supervised), online updates of a saved run, edits that persist, and search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from topiclab import fit_run, load_run
+from topiclab.errors import ConfigError
+from topiclab.search import search, search_topics
+from topiclab.workflow import merge, move, set_level, split, update_run
+
+from conftest import FAST
+
+BBC = {"text_col": "text", "class_col": "label", "id_col": "doc_id", **FAST}
+
+
+def test_zero_shot_names_take_their_documents_and_survive_edits_and_transform(bbc_small, tmp_path):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="zs", zero_shot="sport, politics",
+                  topics={"zero_shot_threshold": 0.3}, **BBC)
+    named = run.topics[run.topics["name"] != ""].set_index("name")
+    assert set(named.index) == {"sport", "politics"} and set(named["topic"]) == {0, 1}
+    assert named.loc["sport", "label"] == "0: sport" and named.loc["sport", "origin"] == "zero-shot"
+    sport = run.documents[run.documents["topic"] == 0]
+    assert (sport["assigned_by"] == "zero-shot").any()
+    assert (sport["class"] == "sport").mean() > 0.6  # mostly the sport articles
+    from topiclab import assign_topics
+
+    by_name = run.documents[run.documents["assigned_by"] == "zero-shot"]
+    again = assign_topics(run, by_name["text"].tolist())  # transform applies the same names, same threshold
+    assert (again["topic"].to_numpy() == by_name["topic"].to_numpy()).all()
+    other = int(run.topics.loc[run.topics["name"] == "", "topic"].iloc[0])
+    merged = merge(run, [[other, 0]])
+    assert "0: sport" not in merged.topic_labels.values()  # merged into the other topic ...
+    assert merged.topics.loc[merged.topics["topic"] == other, "name"].item() == "sport"  # ... which takes the name
+
+
+def test_seed_words_steer_topics_and_the_manifest_counts_their_documents(bbc_small, tmp_path):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="seeded", seed_words="film award; election party", **BBC)
+    matched = run.manifest["clustering"]["seed_words_matched"]
+    assert set(matched) == {"0", "1"} and all(count > 0 for count in matched.values())
+    words = {w for ws in run.topics["words"] for w in ws}
+    assert {"film", "election"} <= words
+
+
+def test_known_labels_shape_topics_and_class_col_never_does(bbc_small, tmp_path):
+    frame = bbc_small.copy()
+    rng = np.random.default_rng(0)
+    frame["known"] = np.where(rng.random(len(frame)) < 0.3, frame["label"], "")
+    free = fit_run(frame, output_dir=tmp_path, name="free", **BBC)
+    guided = fit_run(frame, output_dir=tmp_path, name="semi", label_col="known", **BBC)
+    truth = frame["label"].to_numpy()
+    assert normalized_mutual_info_score(truth, guided.documents["topic"]) > \
+        normalized_mutual_info_score(truth, free.documents["topic"])
+    labelled = guided.documents["label"].notna()
+    named = dict(zip(guided.topics["topic"], guided.topics["name"]))
+    assert all(named[t] == k for t, k in zip(guided.documents.loc[labelled, "topic"],
+                                              guided.documents.loc[labelled, "label"]))
+    scrambled = frame.assign(label=rng.permutation(frame["label"].to_numpy()))  # the class column is for scoring only
+    again = fit_run(scrambled, output_dir=tmp_path, name="free2", **BBC)
+    np.testing.assert_array_equal(again.documents["topic"], free.documents["topic"])
+
+
+def test_labels_for_every_document_give_supervised_topics(bbc_small, tmp_path):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="sup", label_col="label", **BBC)
+    assert sorted(run.topics["name"]) == sorted(bbc_small["label"].unique())
+    assert (run.documents["assigned_by"] == "label").all()
+    assert normalized_mutual_info_score(run.documents["class"], run.documents["topic"]) == pytest.approx(1.0)
+
+
+def test_update_adds_documents_keeps_ids_and_logs_it(bbc_small, tmp_path):
+    first, second = bbc_small.iloc[::2], bbc_small.iloc[1::2]
+    run = fit_run(first, output_dir=tmp_path, name="online", **BBC)
+    before = run.documents[["doc_id", "topic"]].copy()
+    run.set_label(int(run.topics["topic"].iloc[0]), "Kept by hand")
+    run.save()
+    updated = update_run(run.path, second, text_col="text", id_col="doc_id", class_col="label")
+    assert len(updated.documents) == len(bbc_small) and set(updated.documents["batch"]) == {0, 1}
+    kept = updated.documents.merge(before, on="doc_id", suffixes=("", "_before"))
+    assert (kept["topic"] == kept["topic_before"]).all()  # old documents keep their topics
+    assert "Kept by hand" in updated.topic_labels[int(run.topics["topic"].iloc[0])]
+    assert updated.projections["2d"].shape == (len(bbc_small), 2) and len(updated.embeddings) == len(bbc_small)
+    log = load_run(run.path).manifest["updates"]
+    assert log[0]["n_documents"] == len(second) and log[0]["batch"] == 1
+    with pytest.raises(Exception, match="already in run"):
+        update_run(run.path, second, text_col="text", id_col="doc_id")
+
+
+def test_edits_persist_with_lineage_and_refit_keeps_them(bbc_small, tmp_path):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="edits", **BBC)
+    a, b, c = (int(t) for t in run.topics["topic"].iloc[:3])
+    run = merge(run.path, [[a, b]])
+    assert run.topics.set_index("topic").loc[a, "parents"] == [a, b] and b not in run.topic_labels
+    run = split(run.path, a, parts=2)
+    parts = run.topics[run.topics["origin"] == "split"]
+    assert len(parts) == 2 and all(p == [a] for p in parts["parents"])
+    moved = run.documents["doc_id"].iloc[:3].tolist()
+    run = move(run.path, moved, c)
+    saved = load_run(run.path)
+    assert (saved.documents.set_index("doc_id").loc[moved, "topic"] == c).all()
+    assert [e["op"] for e in saved.manifest["edits"]] == ["merge", "split", "move"]
+    saved.set_label(c, "Hand label")
+    saved.save()
+    again = fit_run(bbc_small, output_dir=tmp_path, name="edits", **BBC)  # the same run, fitted again
+    carried = again.manifest["carried"]
+    assert carried["labels"] and not carried["labels_unplaced"]
+    assert "Hand label" in " ".join(again.topic_labels.values())
+    assert any(e["op"] == "move" for e in carried["edits"])
+    target = again.documents.set_index("doc_id").loc[moved, "topic"]
+    assert target.nunique() == 1 and "Hand label" in again.topic_labels[int(target.iloc[0])]
+    with pytest.raises(ConfigError, match="No topic 999"):
+        merge(again, [[999, a]])
+
+
+def test_levels_switch_without_refitting(bbc_small, tmp_path):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="levels", **BBC)
+    finest = run.levels["topics"].max()
+    switched = set_level(run.path, 0)
+    assert len(switched.topics) == finest and switched.levels["chosen"].tolist()[0]
+    back = set_level(run.path, "auto")
+    np.testing.assert_array_equal(back.documents["topic"], run.documents["topic"])
+
+
+def test_search_by_words_and_meaning(fitted_run):
+    found = search(fitted_run, "election campaign", limit=5)
+    assert len(found) == 5 and list(found.columns) == ["doc_id", "topic", "label", "score", "matched", "text"]
+    assert found["score"].is_monotonic_decreasing
+    words = search(fitted_run, "Blair", mode="keyword")
+    assert len(words) and words["text"].str.contains("Blair").all()
+    assert search(fitted_run, "zzyzxq", mode="keyword").empty
+    topics = search_topics(fitted_run, "football match", limit=3)
+    assert len(topics) == 3 and topics["score"].is_monotonic_decreasing
+    with pytest.raises(ConfigError, match="query is empty"):
+        search(fitted_run, "  ")
