@@ -18,7 +18,7 @@ import pandas as pd
 
 from topiclab.config import RunConfig
 from topiclab.errors import RunError
-from topiclab.files import umask
+from topiclab.files import spreadsheet_safe, umask
 from topiclab.pipeline.model import quiet_bertopic
 from topiclab.results.run import TopicRun
 
@@ -125,7 +125,7 @@ def _topics_csv(topics: pd.DataFrame) -> pd.DataFrame:
     for column in flat.columns:
         if flat[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
             flat[column] = flat[column].map(lambda v: _LIST_COLUMNS_JOINER.join(_fmt(x) for x in v))
-    return flat
+    return spreadsheet_safe(flat)
 
 
 def _fmt(value) -> str:
