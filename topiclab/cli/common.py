@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, List, Optional
+import re
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -17,6 +18,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts colour, cursor and title
+#: sequences; C1 CSI does so alone), DEL, and Unicode's bidirectional overrides, which reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: Any, multiline: bool = False) -> str:
+    """`value` as text safe to print: control characters shown escaped (`\\x1b`), so a label, document or
+    file name can neither recolour nor rewrite the terminal. Newlines stay when `multiline`, else show as `\\n`."""
+    pattern = _CONTROL_BUT_NEWLINE if multiline else _CONTROL
+    return pattern.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(value))
+
 
 def friendly_errors(command: Callable) -> Callable:
     """Show TopicLabError messages without a traceback; they say what to fix."""
@@ -26,7 +39,7 @@ def friendly_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except TopicLabError as exc:
-            typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
+            typer.secho(f"Error: {printable(exc, multiline=True)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=2) from None
 
     return wrapper

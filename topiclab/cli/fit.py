@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import ConfigOption, ModelOption, SetOption, app, friendly_errors, overrides_from
+from topiclab.cli.common import ConfigOption, ModelOption, SetOption, app, friendly_errors, overrides_from, printable
 
 
 @app.command()
@@ -45,18 +45,18 @@ def fit(
 
 def print_summary(run) -> None:
     metrics = run.metrics
-    typer.echo(f"Saved run {run.name!r} to {run.path}")
+    typer.echo(f"Saved run '{printable(run.name)}' to {printable(run.path)}")
     typer.echo(f"  {run.manifest['corpus']['n_documents']:,} documents, {metrics['n_topics']} topics, "
                f"{metrics['outlier_share']:.1%} outliers, NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.2f}"
                + (f", NMI {metrics['nmi']:.2f}, ARI {metrics['ari']:.2f}" if "nmi" in metrics else ""))
     for reason, count in run.manifest["corpus"]["dropped"].items():
         if count:
-            typer.echo(f"  dropped {count:,} {reason}")
+            typer.echo(f"  dropped {count:,} {printable(reason)}")
     too_long = run.manifest["embedding"].get("n_too_long", 0)
     if too_long:
         typer.echo(f"  {too_long:,} documents were longer than the model's window and were truncated "
                    "(--set embedding.long_documents=chunk embeds them whole)")
     for _, row in run.topics.head(12).iterrows():
-        typer.echo(f"  {row['size']:>6,}  {row['label']}")
+        typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}")
     if len(run.topics) > 12:
-        typer.echo(f"  ... and {len(run.topics) - 12} more in {run.path / 'topics.csv'}")
+        typer.echo(f"  ... and {len(run.topics) - 12} more in {printable(run.path / 'topics.csv')}")
