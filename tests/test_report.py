@@ -204,8 +204,8 @@ def test_report_tables_describe_the_run(fitted_run):
     changed = dict(zip(*tables.changed_settings(fitted_run)[["Setting", "Value"]].values.T))
     assert changed["embedding.model"] == "wordllama" and changed["corpus.class_col"] == "label"
     assert "NMI vs classes" in tables.metrics_table(fitted_run)["Metric"].tolist()
-    assert "&lt;b&gt;" in safe.collapsible("settings", "<b>").data
-    html = safe.table(topics).data
+    assert "&lt;b&gt;" in safe.collapsible("settings", "<b>").html
+    html = safe.table(topics).html
     assert "text-align: left" in html and ">Top words<" in html
 
 

@@ -44,10 +44,11 @@ def test_safe_html_keeps_the_notebooks_markup_and_escapes_every_value():
     from topiclab.report import safe
 
     shown = safe.html("<h1>{title}</h1><p>{n:,} documents in <code>{path}</code>, {share:.1%}</p>",
-                      title=f"Topics in {IMG}", n=12345, path=f"/data/{SCRIPT}", share=0.25).data
+                      title=f"Topics in {IMG}", n=12345, path=f"/data/{SCRIPT}", share=0.25).html
     assert shown == ("<h1>Topics in &lt;img src=x onerror=alert(2)&gt;</h1><p>12,345 documents in "
                      "<code>/data/&lt;script&gt;alert(1)&lt;/script&gt;</code>, 25.0%</p>")
-    assert safe.collapsible(f"all {HOVER}", f"text_col: {SCRIPT}").data == (
+    assert repr(safe.html("<p>{n:,} in <code>{path}</code></p>", n=3000, path=SCRIPT)) == f"3,000 in {SCRIPT}"
+    assert safe.collapsible(f"all {HOVER}", f"text_col: {SCRIPT}").html == (
         "<details><summary>all &lt;b onmouseover=alert(3)&gt;</summary>"
         "<pre>text_col: &lt;script&gt;alert(1)&lt;/script&gt;</pre></details>")
 
@@ -59,10 +60,11 @@ def test_safe_tables_escape_cells_and_headings():
 
     frame = pd.DataFrame({f"{HOVER}name": [SCRIPT, LINK], "size": [3, 4], "words": [IMG, "a &amp; b"]})
     for header in (True, False):
-        shown = safe.table(frame, header=header).data
+        shown = safe.table(frame, header=header).html
         assert "<script" not in shown and "<img" not in shown and "<b " not in shown
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "a &amp;amp; b" in shown
-    assert "&lt;b onmouseover=alert(3)&gt;name" in safe.table(frame).data
+    assert "&lt;b onmouseover=alert(3)&gt;name" in safe.table(frame).html
+    assert SCRIPT in repr(safe.table(frame))  # text/plain, for consoles, as typed
 
 
 SUMMARY = {"documents": 100, "topics": 3, "outlier_share": 0.0, "npmi": 0.1, "diversity": 0.9}
