@@ -216,13 +216,17 @@ def test_open_or_fit_reopens_the_same_inputs_and_refits_on_a_change(tmp_path, bb
 
     corpus = tmp_path / "bbc.parquet"
     bbc_small.to_parquet(corpus)
-    settings = {"corpus.text_col": "text", **FAST}
-    first = open_or_fit(corpus, tmp_path / "report" / "run", settings=settings)
-    assert first.name == "report" and set(first.projections) == {"2d", "3d"}
-    again = open_or_fit(corpus, tmp_path / "report" / "run", settings=settings)
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", **FAST}
+    run_dir = tmp_path / "my report" / "run"
+    first = open_or_fit(corpus, run_dir, settings=settings)
+    assert first.name == "my-report" and set(first.projections) == {"2d", "3d"}
+    again = open_or_fit(corpus, run_dir, settings=settings)
     assert again.manifest["created_at"] == first.manifest["created_at"]
-    changed = open_or_fit(corpus, tmp_path / "report" / "run", settings={**settings, "hdbscan.min_cluster_size": 30})
+    changed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
     assert changed.config.hdbscan.min_cluster_size == 30 and changed.manifest["embedding"]["n_cached"] == 300
+    bbc_small.assign(label=["moved"] + bbc_small["label"].tolist()[1:]).to_parquet(corpus)  # same texts
+    reclassed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
+    assert reclassed.documents["class"].tolist()[0] == "moved"
 
 
 # ---------------------------------------------------------------------------------------------- CLI, end to end
