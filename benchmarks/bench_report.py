@@ -63,7 +63,7 @@ def warm_work(corpus: Path, settings: dict, folder: Path) -> float:
     import plotly.io as pio
 
     from topiclab.figures import FIGURES, available_figures
-    from topiclab.report import open_or_fit, tables
+    from topiclab.report import open_or_fit, safe, tables
 
     seconds = []
     for round_ in range(2):
@@ -73,7 +73,7 @@ def warm_work(corpus: Path, settings: dict, folder: Path) -> float:
             pio.to_html(FIGURES[name](run), include_plotlyjs=False, full_html=False)
         for table in (tables.corpus_overview, tables.topic_table, tables.outlier_overview, tables.outlier_examples,
                       tables.metrics_table, tables.changed_settings, tables.versions_table):
-            tables.styled(table(run)).to_html()
+            safe.table(table(run))
         seconds.append(time.perf_counter() - started)
     return seconds[-1]
 

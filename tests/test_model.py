@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import normalized_mutual_info_score
 
-from topiclab.config import EmbeddingConfig, RunConfig
+from topiclab.config import RunConfig
 from topiclab.embed import embed_documents
 from topiclab.errors import RunError, TopicLabError
 from topiclab.pipeline import TopicModel

@@ -10,8 +10,8 @@ import pytest
 
 from topiclab import assign_topics, fit_run, load_run
 from topiclab.errors import EmbeddingError, RunError, TopicLabError
-from topiclab.results import load_model
 from topiclab.metrics import npmi_coherence, run_metrics, topic_diversity
+from topiclab.results import load_model
 
 from conftest import FAST
 

@@ -19,7 +19,7 @@ from topiclab.errors import ReportError
 from topiclab.report import load_batch, run_batch, write_index
 from topiclab.report.batch import plan
 from topiclab.report.html import notebook_to_html
-from topiclab.report.report import finished, report_parameters
+from topiclab.report.report import finished, input_hashes, report_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = {"embedding.model": "wordllama"}
@@ -106,7 +106,7 @@ def write_batch(folder: Path, data: dict) -> Path:
     ({"corpora": []}, "corpora: List should have at least 1 item"),
     ({"workers": 0, "corpora": [{"path": "a.csv"}]}, "workers: Input should be greater than or equal to 1"),
     ({"corpora": [{"path": "a.csv"}, {"path": "other/a.csv"}]}, "corpora repeat the name a"),
-    ({"corpora": [{"path": "a.csv", "name": "bad name"}]}, "corpora.0.name: must be letters"),
+    ({"corpora": [{"path": "a.csv", "name": "bad name"}]}, "corpora.0.name: must be 1 to 128 letters"),
     ({"variants": [{"name": "x"}]}, "corpora: required"),
 ])
 def test_invalid_batch_files_say_what_to_fix(tmp_path, data, message):
@@ -168,22 +168,32 @@ def test_index_links_finished_reports_with_their_key_figures(tmp_path):
     assert "corpus.text_col" not in page
 
 
-def test_a_report_counts_as_finished_only_with_the_same_parameters(tmp_path):
+def test_a_report_counts_as_finished_only_with_the_same_parameters_and_data(tmp_path):
     corpus = tmp_path / "a.csv"
     corpus.write_text("text\nhello\n", encoding="utf-8")
     parameters = report_parameters(corpus, tmp_path / "a", settings=FAST)
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "report.html").write_text("<html></html>", encoding="utf-8")
-    (tmp_path / "a" / "report.json").write_text(json.dumps({"status": "ok", "parameters": parameters}))
+    record = {"status": "ok", "parameters": parameters, "inputs": input_hashes(parameters)}
+    (tmp_path / "a" / "report.json").write_text(json.dumps(record))
     assert finished(tmp_path / "a", parameters)
     assert not finished(tmp_path / "a", {**parameters, "settings": {**FAST, "umap.n_neighbors": 5}})
+    stat = corpus.stat()
+    corpus.write_text("text\nhullo\n", encoding="utf-8")  # same size, same modification time: only the hash tells
+    os.utime(corpus, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert not finished(tmp_path / "a", parameters)
+    corpus.write_text("text\nhello\n", encoding="utf-8")
+    assert finished(tmp_path / "a", parameters)
+    corpus.unlink()
+    assert not finished(tmp_path / "a", parameters)
+    corpus.write_text("text\nhello\n", encoding="utf-8")
     (tmp_path / "a" / "report.html").unlink()
     assert not finished(tmp_path / "a", parameters)
 
 
 # ---------------------------------------------------------------------------------------------- tables
 def test_report_tables_describe_the_run(fitted_run):
-    from topiclab.report import tables
+    from topiclab.report import safe, tables
 
     topics = tables.topic_table(fitted_run)
     assert list(topics.columns[:5]) == ["Topic", "Label", "Documents", "Share", "Top words"]
@@ -194,8 +204,8 @@ def test_report_tables_describe_the_run(fitted_run):
     changed = dict(zip(*tables.changed_settings(fitted_run)[["Setting", "Value"]].values.T))
     assert changed["embedding.model"] == "wordllama" and changed["corpus.class_col"] == "label"
     assert "NMI vs classes" in tables.metrics_table(fitted_run)["Metric"].tolist()
-    assert "&lt;b&gt;" in tables.collapsible("settings", "<b>")
-    html = tables.styled(topics).to_html()
+    assert "&lt;b&gt;" in safe.collapsible("settings", "<b>").html
+    html = safe.table(topics).html
     assert "text-align: left" in html and ">Top words<" in html
 
 
@@ -206,13 +216,17 @@ def test_open_or_fit_reopens_the_same_inputs_and_refits_on_a_change(tmp_path, bb
 
     corpus = tmp_path / "bbc.parquet"
     bbc_small.to_parquet(corpus)
-    settings = {"corpus.text_col": "text", **FAST}
-    first = open_or_fit(corpus, tmp_path / "report" / "run", settings=settings)
-    assert first.name == "report" and set(first.projections) == {"2d", "3d"}
-    again = open_or_fit(corpus, tmp_path / "report" / "run", settings=settings)
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", **FAST}
+    run_dir = tmp_path / "my report" / "run"
+    first = open_or_fit(corpus, run_dir, settings=settings)
+    assert first.name == "my-report" and set(first.projections) == {"2d", "3d"}
+    again = open_or_fit(corpus, run_dir, settings=settings)
     assert again.manifest["created_at"] == first.manifest["created_at"]
-    changed = open_or_fit(corpus, tmp_path / "report" / "run", settings={**settings, "hdbscan.min_cluster_size": 30})
+    changed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
     assert changed.config.hdbscan.min_cluster_size == 30 and changed.manifest["embedding"]["n_cached"] == 300
+    bbc_small.assign(label=["moved"] + bbc_small["label"].tolist()[1:]).to_parquet(corpus)  # same texts
+    reclassed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
+    assert reclassed.documents["class"].tolist()[0] == "moved"
 
 
 # ---------------------------------------------------------------------------------------------- CLI, end to end

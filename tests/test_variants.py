@@ -4,7 +4,6 @@ supervised), online updates of a saved run, edits that persist, and search."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 

@@ -2,7 +2,8 @@
 
 A reader (a browser, a resumed batch, another process) never sees half a file: everything is written
 under a temporary name in the destination's folder and renamed into place. Every folder topiclab
-makes from a user's or a corpus's name (runs, reports, batch entries) goes through `safe_name`.
+makes from a user's or a corpus's name (runs, reports, batch entries) goes through `check_name`.
+Every CSV topiclab writes goes through `spreadsheet_safe`, so that no document becomes a formula.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from topiclab.errors import ConfigError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV injection"), and a plain number, which is not one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def slugify(text: str, fallback: str = "corpus") -> str:
@@ -36,6 +43,25 @@ def check_name(name: str, what: str = "name") -> str:
         raise ConfigError(f"The {what} {name!r} cannot name a folder: use 1 to 128 letters, digits, '.', '_' or "
                           f"'-', starting with a letter or digit (e.g. {slugify(str(name), 'my-run')!r}).")
     return name
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for CSV: text cells and column names that a spreadsheet would run as a formula
+    (starting with =, +, -, @, tab or carriage return) get a leading `'`, which shows them as text.
+
+    Document text and topic labels reach topics.csv; opened in Excel or LibreOffice, `=HYPERLINK(...)` or
+    `@SUM(...)` from a corpus would otherwise run. Numbers, and text that is only a number, are left alone.
+    """
+    safe = frame.rename(columns=_spreadsheet_cell)
+    for column in safe.select_dtypes(include=["object", "string"]).columns:
+        safe[column] = safe[column].map(_spreadsheet_cell)
+    return safe
+
+
+def _spreadsheet_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def write_bytes(path: Union[str, Path], data: bytes, mode: int = 0o644) -> Path:
@@ -68,27 +94,6 @@ def read_json(path: Union[str, Path]) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_csv_cell(value):
-    """A cell a spreadsheet shows as text: one starting with = + - @ tab or CR gets a leading ' (OWASP's rule
-    against formula injection). Numbers are left alone."""
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
-def safe_csv_frame(frame):
-    """A copy of a DataFrame whose text cells are safe to open in a spreadsheet (see `safe_csv_cell`)."""
-    from pandas.api.types import is_object_dtype, is_string_dtype
-
-    safe = frame.copy()
-    for column in safe.columns:
-        if is_object_dtype(safe[column]) or is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(safe_csv_cell)
-    safe.columns = [safe_csv_cell(str(c)) for c in safe.columns]
-    return safe
 
 
 def umask() -> int:

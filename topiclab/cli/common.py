@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -18,6 +18,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts colour, cursor and title
+#: sequences; C1 CSI does so alone), DEL, and Unicode's bidirectional overrides, which reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: Any, multiline: bool = False) -> str:
+    """`value` as text safe to print: control characters shown escaped (`\\x1b`), so a label, document or
+    file name can neither recolour nor rewrite the terminal. Newlines stay when `multiline`, else show as `\\n`."""
+    pattern = _CONTROL_BUT_NEWLINE if multiline else _CONTROL
+    return pattern.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(value))
+
 
 def friendly_errors(command: Callable) -> Callable:
     """Show TopicLabError messages without a traceback; they say what to fix."""
@@ -27,7 +39,7 @@ def friendly_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except TopicLabError as exc:
-            typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
+            typer.secho(f"Error: {printable(exc, multiline=True)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=2) from None
 
     return wrapper
@@ -49,16 +61,9 @@ SetOption = typer.Option(None, "--set", help="Any setting as section.key=value, 
                          "Repeatable.")
 RunArgument = typer.Argument(..., help="A saved run folder (from `topiclab fit`).", exists=True, file_okay=False)
 
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_text(text) -> str:
-    """Corpus or run text made safe to print: no control characters or terminal escape sequences."""
-    return _CONTROL.sub("", str(text)).replace("\n", " ").replace("\t", " ")
-
 
 def note_ignored_settings(run) -> None:
     """Say which settings saved in a run folder were not used (endpoints, key variables, paths)."""
     for key, value in run.ignored_settings.items():
-        typer.secho(f"Note: the run's saved {key} ({terminal_text(value)}) was not used: endpoints, key variables "
+        typer.secho(f"Note: the run's saved {key} ({printable(value)}) was not used: endpoints, key variables "
                     "and paths come from your own command line or config file.", fg=typer.colors.YELLOW, err=True)

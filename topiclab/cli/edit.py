@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import RunArgument, app, friendly_errors, terminal_text
+from topiclab.cli.common import RunArgument, app, friendly_errors, printable
 from topiclab.cli.fit import print_topics
 
 
@@ -88,4 +88,4 @@ def move(
         raise ConfigError("Name the documents to move with --doc-id ID (repeatable) or --ids-file FILE.")
     run = move_documents(run_dir, chosen, topic)
     label = run.topic_labels.get(topic, str(topic))
-    typer.echo(f"Moved {len(set(chosen))} document(s) to {terminal_text(label)} in {run.path}.")
+    typer.echo(f"Moved {len(set(chosen))} document(s) to {printable(label)} in {run.path}.")

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import ConfigOption, SetOption, app, friendly_errors, overrides_from, terminal_text
+from topiclab.cli.common import ConfigOption, SetOption, app, friendly_errors, overrides_from, printable
 from topiclab.options import COMPUTE, CORPUS, LABELS, MODEL, with_options
 
 
@@ -32,7 +32,7 @@ def fit(
 
 def print_summary(run) -> None:
     metrics = run.metrics
-    typer.echo(f"Saved run {terminal_text(run.name)!r} to {run.path}")
+    typer.echo(f"Saved run '{printable(run.name)}' to {printable(run.path)}")
     typer.echo(f"  {run.manifest['corpus']['n_documents']:,} documents, {metrics['n_topics']} topics, "
                f"{metrics['outlier_share']:.1%} outliers, NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.2f}"
                + (f", NMI {metrics['nmi']:.2f}, ARI {metrics['ari']:.2f}" if "nmi" in metrics else ""))
@@ -45,7 +45,7 @@ def print_summary(run) -> None:
         typer.echo(f"  granularities (level: topics): {counts}; `topiclab levels {run.path} --use N` switches")
     for reason, count in run.manifest["corpus"]["dropped"].items():
         if count:
-            typer.echo(f"  dropped {count:,} {reason}")
+            typer.echo(f"  dropped {count:,} {printable(reason)}")
     too_long = run.manifest["embedding"].get("n_too_long", 0)
     if too_long:
         typer.echo(f"  {too_long:,} documents were longer than the model's window and were truncated "
@@ -55,13 +55,13 @@ def print_summary(run) -> None:
         typer.echo(f"  kept from the earlier run here: {len(carried['labels'])} hand-set label(s), "
                    f"{len(carried['edits'])} edit(s)")
         for topic, label in carried["labels_unplaced"].items():
-            typer.secho(f"  the label {terminal_text(label)!r} of earlier topic {topic} matches no new topic: set it "
+            typer.secho(f"  the label {printable(label)!r} of earlier topic {topic} matches no new topic: set it "
                         "again with `topiclab set-label` (kept in the manifest)", fg=typer.colors.YELLOW)
     print_topics(run)
 
 
 def print_topics(run, limit: int = 12) -> None:
     for _, row in run.topics.head(limit).iterrows():
-        typer.echo(f"  {row['size']:>6,}  {terminal_text(row['label'])}")
+        typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}")
     if len(run.topics) > limit:
         typer.echo(f"  ... and {len(run.topics) - limit} more in {run.path / 'topics.csv'}")

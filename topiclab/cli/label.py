@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import RunArgument, app, friendly_errors, note_ignored_settings, terminal_text
+from topiclab.cli.common import RunArgument, app, friendly_errors, note_ignored_settings, printable
 
 
 @app.command()
@@ -79,18 +79,18 @@ def set_label(
         raise RunError(f"{run_dir} has no topic {topic}; its topics are {sorted(run.topic_labels)}.")
     run.set_label(topic, text)
     run.save()
-    typer.echo(f"Topic {topic} of {run.path} is now labelled {terminal_text(text)!r}.")
+    typer.echo(f"Topic {topic} of {printable(run.path)} is now labelled '{printable(text)}'.")
 
 
 def print_labels(run) -> None:
-    typer.echo(f"Relabelled {run.path}")
+    typer.echo(f"Relabelled {printable(run.path)}")
     report = run.manifest.get("labels", {})
     for _, row in run.topics.iterrows():
-        typer.echo(f"  {row['size']:>6,}  {terminal_text(row['label'])}")
+        typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}")
     llm = report.get("llm")
     if llm:
         typer.echo(f"LLM labels for {llm['n_topics']} topics: {llm['n_generated']} answers from the model, "
                    f"{llm['n_cached']} from the cache; {llm['n_failed']} failed and {llm['n_rejected']} were "
                    "unusable (those topics keep keyword labels).")
         for topic, message in llm["failures"].items():
-            typer.echo(f"  topic {topic}: {terminal_text(message)}", err=True)
+            typer.echo(f"  topic {topic}: {printable(message)}", err=True)

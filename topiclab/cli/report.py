@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import ConfigOption, SetOption, app, friendly_errors, overrides_from
+from topiclab.cli.common import ConfigOption, SetOption, app, friendly_errors, overrides_from, printable
 from topiclab.files import slugify
 from topiclab.options import BY_NAME, COMPUTE, CORPUS, LABELS, MODEL, with_options
 
@@ -36,7 +36,7 @@ def report(
 
     overrides = overrides_from(given_settings, settings)
     output = output or Path("outputs") / slugify(Path(corpus).stem, "report")
-    typer.echo(f"Writing the report of {corpus} to {output}/ ...")
+    typer.echo(f"Writing the report of {printable(corpus)} to {printable(output)}/ ...")
     result = make_report(corpus, output, config=config, settings=overrides, title=title, kernel=kernel, progress=True)
     _print_result(result)
 
@@ -84,17 +84,17 @@ def batch(
                     fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=130) from None
     for result in results:
-        figures = _figures(result.summary) if result.status != "failed" else result.error
-        typer.echo(f"  {result.status:<8} {result.name:<32} {figures}")
+        figures = _figures(result.summary) if result.status != "failed" else printable(result.error, multiline=True)
+        typer.echo(f"  {result.status:<8} {printable(result.name):<32} {figures}")
     failed = [r for r in results if r.status == "failed"]
-    typer.echo(f"{len(results) - len(failed)} of {len(results)} reports ready; index: {index}")
+    typer.echo(f"{len(results) - len(failed)} of {len(results)} reports ready; index: {printable(index)}")
     if failed:
         raise typer.Exit(code=1)
 
 
 def _print_result(result) -> None:
-    typer.echo(f"Report: {result.html}  ({_figures(result.summary)}; {result.seconds:.0f} s)")
-    typer.echo(f"Notebook: {result.directory / 'report.ipynb'}   Run: {result.run_dir}")
+    typer.echo(f"Report: {printable(result.html)}  ({_figures(result.summary)}; {result.seconds:.0f} s)")
+    typer.echo(f"Notebook: {printable(result.directory / 'report.ipynb')}   Run: {printable(result.run_dir)}")
 
 
 def _figures(summary: dict) -> str:

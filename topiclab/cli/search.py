@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from topiclab.cli.common import RunArgument, app, friendly_errors, terminal_text
+from topiclab.cli.common import RunArgument, app, friendly_errors, printable
 
 
 @app.command()
@@ -27,11 +27,11 @@ def search(
     run = load_run(run_dir)
     if topics:
         for row in search_topics(run, query, mode, limit).itertuples():
-            typer.echo(f"  {row.score:.3f}  {row.size:>6,}  {terminal_text(row.label)}")
+            typer.echo(f"  {row.score:.3f}  {row.size:>6,}  {printable(row.label)}")
         return
     found = search_documents(run, query, mode, limit)
     if found.empty:
         typer.echo("No document matches.")
     for row in found.itertuples():
-        snippet = " ".join(terminal_text(row.text).split())[:100]
-        typer.echo(f"  {row.score:.3f}  [{terminal_text(row.label)[:30]}]  {snippet}")
+        snippet = " ".join(printable(row.text).split())[:100]
+        typer.echo(f"  {row.score:.3f}  [{printable(row.label)[:30]}]  {snippet}")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from topiclab.cli.common import RunArgument, app, friendly_errors, terminal_text
+from topiclab.cli.common import RunArgument, app, friendly_errors, printable
 from topiclab.cli.fit import print_topics
 from topiclab.options import COMPUTE, CORPUS, with_options
 
@@ -57,10 +57,10 @@ def assign(
     assigned = assign_topics(run, documents.texts)
     assigned.insert(0, "doc_id", documents.documents["doc_id"].to_numpy())
     if output is not None:
-        from topiclab.files import safe_csv_frame
+        from topiclab.files import spreadsheet_safe
 
-        write_text(output, safe_csv_frame(assigned).to_csv(index=False))
+        write_text(output, spreadsheet_safe(assigned).to_csv(index=False))
         typer.echo(f"Wrote the topics of {len(assigned):,} documents to {output}.")
         return
     for row in assigned.head(20).itertuples():
-        typer.echo(f"  {terminal_text(row.doc_id)[:24]:<24} {row.probability:.2f}  {terminal_text(row.label)}")
+        typer.echo(f"  {printable(row.doc_id)[:24]:<24} {row.probability:.2f}  {printable(row.label)}")

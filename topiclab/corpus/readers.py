@@ -5,6 +5,7 @@ Sources: CSV/TSV, Parquet, JSONL, a folder of `.txt` files, a list of strings, o
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -112,8 +113,37 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise CorpusError(f"{path} is not a readable Parquet file: {exc}") from None
 
 
+def source_fingerprint(path: Union[str, Path]) -> str:
+    """A SHA-256 of everything reading `path` reads: a file's bytes, or a folder's .txt files (names and bytes).
+
+    Equal fingerprints mean the same corpus, whatever the files' times say (a batch resumes on it).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return _file_digest(path)
+    digest = hashlib.sha256()
+    for file in _txt_files(path):
+        digest.update(f"{file.relative_to(path)}\0{_file_digest(file)}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise CorpusError(f"Cannot read {path}: {exc.strerror or exc}. Check that it exists and is readable.") from None
+    return digest.hexdigest()
+
+
+def _txt_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.txt") if p.is_file())
+
+
 def _read_txt_folder(folder: Path) -> pd.DataFrame:
-    files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
+    files = _txt_files(folder)
     if not files:
         raise CorpusError(f"The folder {folder} holds no .txt files.")
     return pd.DataFrame(

@@ -2,7 +2,8 @@
 
 Each report runs in a worker process (its notebook in a kernel of its own), at most `workers` at a
 time. A report that fails is recorded with its error and the others go on. A report that finished
-with the same parameters is skipped, so running an interrupted batch again picks up where it stopped.
+with the same parameters on the same data (corpus and config file contents) is skipped, so running an
+interrupted batch again picks up where it stopped, and redoes a report whose corpus changed since.
 At the end `index.html` in the output folder links every report with its key figures.
 
 Relative paths in the YAML file are read from the file's folder.
@@ -22,7 +23,15 @@ from topiclab.config import flatten, read_yaml_mapping
 from topiclab.errors import ConfigError, ReportError, TopicLabError
 from topiclab.files import check_name, read_json, slugify
 from topiclab.report.index import write_index
-from topiclab.report.report import RECORD, ReportResult, finished, record_failure, report_parameters, run_report
+from topiclab.report.report import (
+    RECORD,
+    ReportBusyError,
+    ReportResult,
+    finished,
+    record_failure,
+    report_parameters,
+    run_report,
+)
 from topiclab.report.session import SAMPLE
 
 EXAMPLE = """\
@@ -204,6 +213,8 @@ def _run_job(arguments: tuple[dict[str, Any], str]) -> ReportResult:
     directory = Path(parameters["output_dir"])
     try:
         return run_report(parameters, kernel=kernel)
+    except ReportBusyError as exc:  # the folder's report.json is the other writer's: leave it be
+        return ReportResult(directory.name, directory, "failed", error=str(exc))
     except ReportError as exc:  # its record is written: report.json holds the error
         record = read_json(directory / RECORD) or {}
         return ReportResult(directory.name, directory, "failed", seconds=record.get("seconds", 0.0),

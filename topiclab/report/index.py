@@ -1,7 +1,9 @@
 """`index.html`: one page linking every report in an output folder, with its key figures.
 
 Built from each report's `report.json`, so it lists what is on disk, including reports finished
-by an earlier, interrupted batch and reports that failed (with their error).
+by an earlier, interrupted batch and reports that failed (with their error). Names, paths and errors
+are shown as text (Jinja's autoescape), and a report's link is always relative: its folder name is
+URL-quoted, so no name can turn it into another scheme (`javascript:`) or another place.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 from datetime import datetime
 from pathlib import Path
 from typing import Union
+from urllib.parse import quote
 
 from topiclab.files import read_json, write_text
 from topiclab.report.report import RECORD
@@ -25,8 +28,9 @@ def report_records(output_dir: Union[str, Path]) -> list[dict]:
         if isinstance(record, dict) and record.get("status") in ("ok", "failed"):
             settings = record.get("parameters", {}).get("settings") or {}
             shown = ", ".join(f"{k}={v}" for k, v in settings.items() if not k.startswith("corpus."))
-            records.append({**record, "name": path.parent.name, "summary": record.get("summary", {}),
-                            "settings": shown})
+            name = path.parent.name
+            records.append({**record, "name": name, "href": f"{quote(name, safe='')}/report.html",
+                            "summary": record.get("summary", {}), "settings": shown})
     return records
 
 

@@ -3,6 +3,10 @@
 A report directory holds `report.ipynb`, `report.html`, the run in `run/`, and `report.json`, written
 last, which says whether the report finished, with which parameters, and its key figures. A report that
 fails leaves `report.failed.ipynb` (the notebook up to the failing cell) and a `report.json` with the error.
+
+One report at a time writes a directory (a lock file, `.report.lock`); a second is refused with a clear
+error instead of mixing two notebooks, runs and records. `report.json` keeps content hashes of the corpus
+and config file, so a batch that resumes redoes a report whose data changed under the same parameters.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ import json
 import os
 import time
 import traceback
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
+from topiclab.corpus.readers import source_fingerprint
 from topiclab.errors import CorpusError, ReportError
 from topiclab.files import read_json, write_json
 from topiclab.report.html import export_html
@@ -23,6 +30,11 @@ from topiclab.report.notebook import execute, notebook_path
 from topiclab.report.session import SAMPLE, default_title, report_config
 
 RECORD = "report.json"
+LOCK = ".report.lock"
+
+
+class ReportBusyError(ReportError):
+    """Another report is writing the same directory right now; nothing was written."""
 
 
 @dataclass
@@ -74,11 +86,40 @@ def make_report(corpus: Union[str, Path], output_dir: Union[str, Path], *, confi
 
 
 def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, progress: bool = False) -> ReportResult:
-    """Execute the notebook for already-checked `parameters` (see `report_parameters`)."""
+    """Execute the notebook for already-checked `parameters` (see `report_parameters`).
+
+    Raises ReportBusyError, having written nothing, when another report is writing the same directory.
+    """
     directory = Path(parameters["output_dir"])
     directory.mkdir(parents=True, exist_ok=True)
-    partial = directory / ".report.partial.ipynb"
+    with _only_writer(directory):
+        return _write_report(directory, parameters, kernel, progress)
+
+
+@contextmanager
+def _only_writer(directory: Path) -> Iterator[None]:
+    """Hold the directory's lock; released when the writer ends, also when its process dies."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(directory / LOCK, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ReportBusyError(f"Another report is being written to {directory} right now. Wait for it to finish, "
+                              "or write this one to another folder.") from None
+    try:
+        for stale in directory.glob(".report*.partial.ipynb"):  # left by a writer that was killed
+            stale.unlink(missing_ok=True)
+        yield
+    finally:
+        lock.release()
+
+
+def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[str], progress: bool) -> ReportResult:
+    # A name of its own, so that no other writer (a report run by hand, papermill) can interleave with it.
+    partial = directory / f".report.{uuid.uuid4().hex[:12]}.partial.ipynb"
     started = time.perf_counter()
+    inputs = input_hashes(parameters)  # before the notebook reads them: a change during the run redoes it later
     try:
         # The kernel starts where the caller is, so relative paths in settings (a local model) mean the same.
         execute(notebook_path("cluster_report"), partial, parameters, cwd=Path.cwd(), kernel=kernel,
@@ -100,7 +141,8 @@ def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, prog
     (directory / "report.failed.ipynb").unlink(missing_ok=True)
     summary = run_summary(directory / "run")
     seconds = round(time.perf_counter() - started, 1)
-    write_json(directory / RECORD, {**_record(parameters), "status": "ok", "summary": summary, "seconds": seconds})
+    write_json(directory / RECORD, {**_record(parameters), "status": "ok", "inputs": inputs, "summary": summary,
+                                    "seconds": seconds})
     return ReportResult(directory.name, directory, "ok", summary, seconds)
 
 
@@ -113,13 +155,25 @@ def record_failure(parameters: dict[str, Any], error: str, seconds: float = 0.0)
 
 
 def finished(directory: Union[str, Path], parameters: dict[str, Any]) -> Optional[dict]:
-    """The record of a report that finished with these same parameters, else None."""
+    """The record of a report that finished with these same parameters and the same corpus and config
+    contents, else None."""
     directory = Path(directory)
     record = read_json(directory / RECORD)
-    if (isinstance(record, dict) and record.get("status") == "ok" and record.get("parameters") == parameters
+    if not (isinstance(record, dict) and record.get("status") == "ok" and record.get("parameters") == parameters
             and (directory / "report.html").exists()):
-        return record
-    return None
+        return None
+    try:
+        same_inputs = record.get("inputs") == input_hashes(parameters)
+    except CorpusError:  # the corpus or config file is gone: report it again, which says so
+        return None
+    return record if same_inputs else None
+
+
+def input_hashes(parameters: dict[str, Any]) -> dict[str, Optional[str]]:
+    """SHA-256 of what a report reads beyond its parameters: the corpus file (or folder) and the config file."""
+    corpus, config = parameters["corpus"], parameters.get("config")
+    return {"corpus": SAMPLE if corpus == SAMPLE else source_fingerprint(corpus),
+            "config": None if config is None else source_fingerprint(config)}
 
 
 def run_summary(run_dir: Path) -> dict[str, Any]:

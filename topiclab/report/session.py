@@ -6,9 +6,12 @@ import logging
 from pathlib import Path
 from typing import Any, Optional, Union
 
+import pandas as pd
+
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.errors import RunError
+from topiclab.files import slugify
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import fit_run, resolve_config
 
@@ -17,6 +20,8 @@ log = logging.getLogger(__name__)
 #: The corpus argument that stands for the built-in BBC News sample.
 SAMPLE = "sample"
 _SAMPLE_COLUMNS = {"corpus.text_col": "text", "corpus.class_col": "class", "corpus.id_col": "doc_id"}
+#: The columns a run keeps from its corpus: a run is reopened only when all of them are unchanged.
+_CORPUS_COLUMNS = ("doc_id", "text", "timestamp", "class")
 
 
 def _with_sample_columns(corpus: Union[str, Path], settings: Optional[dict[str, Any]] = None) -> dict[str, Any]:
@@ -64,7 +69,8 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
             compute_projections(run).save()
         log.info("Reopened %s: same documents and settings", run_dir)
         return run
-    return fit_run(documents, config, path=run_dir, name=name or run_dir.parent.name, progress=progress)
+    return fit_run(documents, config, path=run_dir, name=name or slugify(run_dir.parent.name, "run"),
+                   progress=progress)
 
 
 def _same_run(run_dir: Path, config: RunConfig, documents: Corpus) -> Optional[TopicRun]:
@@ -74,6 +80,17 @@ def _same_run(run_dir: Path, config: RunConfig, documents: Corpus) -> Optional[T
         saved = load_run(run_dir)
     except RunError:
         return None
-    if saved.config != config.without_machine_settings()[0] or saved.documents["text"].tolist() != documents.texts:
+    if saved.config != config.without_machine_settings()[0] or not _same_documents(saved.documents,
+                                                                                   documents.documents):
         return None
     return saved
+
+
+def _same_documents(saved: pd.DataFrame, loaded: pd.DataFrame) -> bool:
+    """Same texts, ids, timestamps and classes, in the same order (a changed class column must not
+    reopen a run whose topics per class were computed from the old one)."""
+    columns = [column for column in _CORPUS_COLUMNS if column in saved or column in loaded]
+    if len(saved) != len(loaded) or any(column not in saved or column not in loaded for column in columns):
+        return False
+    # As text: a Parquet round trip may change a column's dtype (object to string, a timestamp's unit).
+    return all(saved[column].astype(str).tolist() == loaded[column].astype(str).tolist() for column in columns)

@@ -1,8 +1,10 @@
-"""The report's tables, built from a run: what the notebooks display beside the figures."""
+"""The report's tables, built from a run: what the notebooks display beside the figures.
+
+They hold data as it is (documents, labels, class names); `safe.table` escapes them for display.
+"""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
@@ -22,16 +24,6 @@ _METRICS = {
     "ari": ("ARI vs classes", "Pairs of documents grouped alike by topics and by classes, chance-corrected; "
                               "1 is perfect."),
 }
-
-
-def styled(frame: pd.DataFrame, header: bool = True):
-    """For display: no row numbers, text left-aligned and numbers right-aligned (JupyterLab aligns all right)."""
-    style = (frame.style.hide(axis="index").set_properties(**{"text-align": "left"})
-             .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
-    numeric = list(frame.select_dtypes("number").columns)
-    if numeric:
-        style = style.set_properties(subset=numeric, **{"text-align": "right"})
-    return style if header else style.hide(axis="columns")
 
 
 def corpus_overview(run: TopicRun) -> pd.DataFrame:
@@ -125,11 +117,6 @@ def changed_settings(run: TopicRun) -> pd.DataFrame:
     rows = [(key, _shown(value), _shown(defaults.get(key))) for key, value in flatten(run.config.to_dict()).items()
             if key not in defaults or defaults[key] != value]
     return pd.DataFrame(rows, columns=["Setting", "Value", "Default"])
-
-
-def collapsible(summary: str, text: str) -> str:
-    """HTML that shows `summary` and reveals `text` (preformatted) on a click."""
-    return f"<details><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>"
 
 
 def versions_table(run: TopicRun) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import yaml
 
 from topiclab.config import RunConfig
 from topiclab.errors import ConfigError, RunError
-from topiclab.files import safe_csv_frame, umask
+from topiclab.files import spreadsheet_safe, umask
 from topiclab.results.run import TopicRun
 
 FORMAT_VERSION = 2
@@ -99,7 +99,7 @@ def load_model(run: TopicRun):
 def _write_files(run: TopicRun, folder: Path) -> None:
     run.documents.to_parquet(folder / "documents.parquet", index=False)
     run.topics.to_parquet(folder / "topics.parquet", index=False)
-    safe_csv_frame(_topics_csv(run.topics)).to_csv(folder / "topics.csv", index=False)
+    _topics_csv(run.topics).to_csv(folder / "topics.csv", index=False)
     (folder / "config.yaml").write_text(run.config.to_yaml(), encoding="utf-8")
     if run.embeddings is not None:
         np.save(folder / "embeddings.npy", run.embeddings)
@@ -164,7 +164,7 @@ def _topics_csv(topics: pd.DataFrame) -> pd.DataFrame:
     for column in flat.columns:
         if flat[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
             flat[column] = flat[column].map(lambda v: _LIST_JOINER.join(_fmt(x) for x in v))
-    return flat
+    return spreadsheet_safe(flat)
 
 
 def _fmt(value) -> str:
