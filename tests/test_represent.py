@@ -111,10 +111,10 @@ def test_word_aspects_side_by_side_and_chained_survive_load_run(fitted_run):
 
 def _candidates(run, topic: int) -> list[str]:
     from topiclab.represent import TopicContext
+    from topiclab.results import load_model
 
-    context = TopicContext(run.topics, run.documents["text"].tolist(), run.documents["topic"].to_numpy(),
-                           load_model=lambda: run.model)
-    return [word for word, _ in context.candidates[topic]]
+    context = TopicContext(run.topics, load_model=lambda: load_model(run))
+    return [word for word, _ in context.candidates()[topic]]
 
 
 # ---------------------------------------------------------------------------------------------- by hand

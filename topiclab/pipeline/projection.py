@@ -49,16 +49,16 @@ def project(model, unit_vectors: np.ndarray, config: ProjectionConfig, seed: int
 
 def project_saved(model, embeddings: np.ndarray, config: ProjectionConfig, seed: int, cache: ReductionCache,
                   show: bool = False, keys: tuple[str, ...] = ("2d", "3d")) -> dict[str, np.ndarray]:
-    """Map coordinates for a loaded model's fitted documents (a run saved without them): the neighbour
-    graph comes from the cache when this machine fitted the run, the layout starts from the principal
-    components of the embeddings, and documents outside the fit sample are placed by their neighbours."""
+    """Map coordinates for a loaded model's fitted documents (a run saved without them): the same graph and
+    clustering layout as the fit (from the cache when this machine fitted the run, else computed again, which
+    gives the same seeded result), and documents outside the fit sample placed by their neighbours."""
     from topiclab.pipeline.neighbors import normalize
     from topiclab.pipeline.predictor import Reference
 
     unit = normalize(embeddings)
     sample = model.fit_sample_
     model.graph_, model.reduction_key_ = model._graph(unit[sample], cache, show)
-    model.coords_ = principal_components(unit[sample], 5)
+    model.coords_ = model._reduce(unit[sample], model.graph_, model.reduction_key_, None, cache, show)
     anchors = np.isin(model.reference_.positions, sample)
     voters = Reference(model.reference_.vectors[anchors], model.reference_.topics[anchors],
                        model.reference_.positions[anchors], model.reference_.n_neighbors)
