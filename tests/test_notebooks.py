@@ -45,6 +45,16 @@ def test_each_notebook_has_one_parameters_cell_first_among_code_cells(name):
     compile(tagged[0].source, "parameters", "exec")
 
 
+def test_report_parameters_are_the_settings_registry():
+    """Every registered option is a parameter of the report notebook, and its setup reads them all."""
+    from topiclab.options import notebook_parameters
+
+    notebook = nbformat.read(notebook_path("cluster_report"), as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert notebook_parameters() in code[0].source, "regenerate the parameters cell from topiclab.options"
+    assert "settings_from_namespace(globals())" in code[1].source
+
+
 def test_notebooks_are_found_where_the_package_looks():
     assert notebook_path("cluster_report") == ROOT / "notebooks" / "cluster_report.ipynb"
 

@@ -135,6 +135,11 @@ def with_options(*groups: str) -> Callable:
     return decorate
 
 
+def settings_from_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted settings from a notebook's parameters (its globals): every registry name that is not None."""
+    return settings_from({name: namespace.get(name) for name in BY_NAME})
+
+
 def notebook_parameters(groups: Iterable[str] = (CORPUS, MODEL, LABELS, COMPUTE)) -> str:
     """The report notebook's parameter lines for the registry (what tests/test_notebooks.py checks)."""
     lines = []

@@ -79,27 +79,82 @@ def topic_table(run: TopicRun, n_words: int = 8, snippet: int = 160) -> pd.DataF
     return table.reset_index(drop=True)
 
 
-def outlier_overview(run: TopicRun) -> pd.DataFrame:
-    """How many documents HDBSCAN left in no topic, how many were reassigned, how many remain outliers."""
+_ASSIGNED = {
+    "cluster": "In a cluster the clustering found",
+    "neighbors": "Took the topic of its nearest documents (the vote that also places new documents)",
+    "zero-shot": "Close enough to a zero-shot topic name",
+    "label": "Carried a known label (label column)",
+    "edit": "Moved by hand",
+    "": "Left in no topic (outliers, -1)",
+}
+
+
+def assignment_overview(run: TopicRun) -> pd.DataFrame:
+    """How each document got its topic, counted, with what the fit was fitted on."""
     n = max(1, len(run.documents))
-    before = int(run.manifest.get("outliers_before_reduction", 0))
-    reassigned = int(run.documents["outlier_reassigned"].sum()) if "outlier_reassigned" in run.documents else 0
-    remaining = int((run.documents["topic"] == OUTLIER).sum())
-    strategy = run.config.topics.outlier_reduction
-    return pd.DataFrame([
-        ("Left in no topic by HDBSCAN", f"{before:,} ({before / n:.1%})"),
-        (f"Reassigned to their nearest topic ({strategy})", f"{reassigned:,} ({reassigned / n:.1%})"),
-        ("Still outliers (topic -1)", f"{remaining:,} ({remaining / n:.1%})"),
-    ], columns=["", "documents"])
+    counts = run.documents["assigned_by"].fillna("").value_counts() if "assigned_by" in run.documents else {}
+    rows = [(meaning, f"{int(counts.get(key, 0)):,} ({counts.get(key, 0) / n:.1%})") for key, meaning in
+            _ASSIGNED.items() if counts.get(key, 0)]
+    clustering = run.manifest.get("clustering", {})
+    if clustering.get("sampled"):
+        rows.append(("Fit sample", clustering.get("note", "")))
+    rows.append(("Reference documents for new ones", f"{clustering.get('reference_documents', 0):,}"))
+    return pd.DataFrame(rows, columns=["", "documents"])
+
+
+def levels_table(run: TopicRun) -> pd.DataFrame:
+    """The granularities the fit found, finest first, and the one the run uses."""
+    if run.levels is None:
+        return pd.DataFrame(columns=["Level", "Topics", "Persistence", "Used"])
+    return pd.DataFrame({"Level": run.levels["level"], "Topics": run.levels["topics"],
+                         "Persistence": run.levels["persistence"].map("{:,.1f}".format),
+                         "Used": run.levels["chosen"].map({True: "yes", False: ""})})
+
+
+def guidance_table(run: TopicRun) -> pd.DataFrame:
+    """Zero-shot names, known labels and seed words, with the documents each gathered."""
+    rows = []
+    documents = run.documents
+    for row in run.topics[run.topics["name"].fillna("") != ""].itertuples():
+        taken = documents[(documents["topic"] == row.topic)]
+        how = "zero-shot name" if row.origin == "zero-shot" else "known label"
+        direct = int(taken["assigned_by"].isin(["zero-shot", "label"]).sum()) if "assigned_by" in taken else 0
+        rows.append((how, row.name, f"{row.size:,} documents ({direct:,} by the {how} itself)"))
+    matched = run.manifest.get("clustering", {}).get("seed_words_matched", {})
+    for index, words in enumerate(run.config.topics.seed_words):
+        rows.append(("seed words", ", ".join(words), f"{matched.get(str(index), 0):,} documents hold them"))
+    return pd.DataFrame(rows, columns=["Kind", "Name or words", "Gathered"])
+
+
+def history_table(run: TopicRun) -> pd.DataFrame:
+    """Online updates and edits by hand, oldest first."""
+    rows = []
+    for update in run.manifest.get("updates", []):
+        new = update.get("new_topics", [])
+        rows.append((update.get("at", "")[:16], "update", f"{update.get('n_documents', 0):,} documents added from "
+                     f"{update.get('source', '')}; {len(new)} new topic(s) {new if new else ''}".strip()))
+    for edit in run.manifest.get("edits", []):
+        what = {"merge": lambda e: f"merged topics {e.get('groups', e.get('topics'))}",
+                "split": lambda e: f"split topic {e.get('topic')} into {e.get('into')}",
+                "move": lambda e: f"moved {len(e.get('doc_ids', []))} document(s) to topic {e.get('topic')}"}
+        rows.append((edit.get("at", "")[:16], edit.get("op", ""), what.get(edit.get("op"), str)(edit)))
+    return pd.DataFrame(rows, columns=["When", "What", "Details"])
+
+
+def lineage_table(run: TopicRun) -> pd.DataFrame:
+    """Topics that came from earlier topics (merged, split, re-fitted, created by an update)."""
+    topics = run.topics[run.topics["origin"].isin(["merge", "split", "update", "move", "reduce"]) |
+                        run.topics["parents"].map(len).astype(bool)]
+    return pd.DataFrame({"Topic": topics["topic"], "Label": topics["label"], "How": topics["origin"],
+                         "From topics": topics["parents"].map(lambda p: ", ".join(map(str, p)))})
 
 
 def outlier_examples(run: TopicRun, n: int = 8, snippet: int = 200) -> pd.DataFrame:
-    """The reassigned (or remaining) outliers that fit their topic least, with the topic they went to."""
-    documents = run.documents
-    mask = documents["outlier_reassigned"] if "outlier_reassigned" in documents else documents["topic"] == OUTLIER
-    chosen = documents[mask | (documents["topic"] == OUTLIER)].sort_values("probability").head(n)
+    """The documents that fit their topic least (lowest share of their neighbours' vote), with that topic."""
+    chosen = run.documents.sort_values("probability", kind="stable").head(n)
     return pd.DataFrame({"Document": chosen["text"].map(lambda t: _snippet(t, snippet)),
-                         "Now in topic": chosen["topic"].map(run.topic_labels)}).reset_index(drop=True)
+                         "In topic": chosen["topic"].map(run.topic_labels),
+                         "Vote share": chosen["probability"].map("{:.0%}".format)}).reset_index(drop=True)
 
 
 def metrics_table(run: TopicRun) -> pd.DataFrame:
