@@ -277,13 +277,14 @@ class LabelsConfig(_Section):
 
 
 class ProjectionConfig(_Section):
-    """The seeded 2D and 3D UMAP projections drawn on document maps (clustering uses `umap`, not these)."""
+    """The seeded 2D and 3D layouts drawn on document maps. They reuse the clustering's neighbour graph and
+    start from its layout, so they shape only the picture, never the topics."""
 
-    enabled: bool = Field(True, description="Compute the projections at fit time and save them with the run.")
-    n_neighbors: int = Field(15, ge=2, le=500)
+    enabled: bool = Field(True, description="Compute the map coordinates at fit time and save them with the run.")
     min_dist: float = Field(0.1, ge=0.0, le=1.0, description="Above 0 spreads points out, so maps stay readable.")
-    metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
-    n_epochs: int = Field(200, ge=10, le=2000)
+    n_epochs: int = Field(100, ge=10, le=2000, description="Layout epochs of the 2D map (the 3D map takes half).")
+    sample_3d: int = Field(10_000, ge=100, le=1_000_000, description="Documents laid out in 3D; the others are "
+                                                                     "placed beside their nearest laid-out ones.")
 
 
 class ComputeConfig(_Section):

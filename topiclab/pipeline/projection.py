@@ -21,30 +21,69 @@ _FOCUS = 8  # neighbour weights are similarity**_FOCUS: the nearest reference do
 
 def project(model, unit_vectors: np.ndarray, config: ProjectionConfig, seed: int, cache: ReductionCache,
             show: bool = False, keys: tuple[str, ...] = ("2d", "3d")) -> dict[str, np.ndarray]:
-    """{"2d": (n, 2), "3d": (n, 3)} float32 for the documents `model` was just fitted on."""
+    """{"2d": (n, 2), "3d": (n, 3)} float32 for the documents `model` was just fitted on.
+
+    2D: the fit sample laid out on the clustering's graph; 3D: a seeded subset of it (`sample_3d`) laid out
+    from its clustering coordinates (a 3D view shows only a sample anyway). Everything else is placed."""
     sample = model.fit_sample_
-    start = principal_components(model.coords_, max(DIMENSIONS[k] for k in keys))
+    key = {**model.reduction_key_, "projection": config.model_dump(mode="json"),
+           "start": fingerprint(model.coords_)}
     result = {}
-    for key in keys:
-        dims = DIMENSIONS[key]
-        what = {**model.reduction_key_, "stage": f"map{key}", "projection": config.model_dump(mode="json"),
-                "start": fingerprint(start)}
-
-        def compute(dims=dims):
-            return {"coords": umap_layout(unit_vectors[sample], model.graph_, dims, min_dist=config.min_dist,
-                                          n_epochs=config.n_epochs, init=start[:, :dims], seed=seed,
-                                          progress=show)}
-
-        with stage(f"Map layout ({key.upper()}) of {len(sample):,} documents", show and dims == 2):
-            laid_out = cache.get_or_compute(what, compute)["coords"]
-        coords = np.zeros((len(unit_vectors), dims), np.float32)
-        coords[sample] = laid_out
-        rest = np.setdiff1d(np.arange(len(unit_vectors)), sample, assume_unique=True)
-        if len(rest):
-            coords[rest] = place(laid_out, np.searchsorted(sample, model.neighbors_[rest]),
-                                 model.neighbor_similarities_[rest], seed)
-        result[key] = coords
+    if "2d" in keys:
+        with stage(f"Map layout of {len(sample):,} documents", show):
+            laid_out = cache.get_or_compute({**key, "stage": "map2d"}, lambda: {"coords": umap_layout(
+                unit_vectors[sample], model.graph_, 2, min_dist=config.min_dist, n_epochs=config.n_epochs,
+                init=principal_components(model.coords_, 2), seed=seed, progress=show)})["coords"]
+        result["2d"] = _everyone(model, laid_out, len(unit_vectors), seed)
+    if "3d" in keys:
+        laid_out = cache.get_or_compute({**key, "stage": "map3d"},
+                                        lambda: {"coords": _layout_3d(model.coords_, config, seed)})["coords"]
+        result["3d"] = _everyone(model, laid_out, len(unit_vectors), seed)
     return result
+
+
+def _layout_3d(coords: np.ndarray, config: ProjectionConfig, seed: int) -> np.ndarray:
+    """3D coordinates of every sampled document: a subset laid out by UMAP on its clustering coordinates,
+    the others placed at their nearest laid-out neighbours (in those coordinates)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(coords)
+    chosen = np.sort(np.random.default_rng(seed).choice(n, min(n, config.sample_3d), replace=False))
+    graph = _euclidean_graph(coords[chosen], 15)
+    laid_out = umap_layout(coords[chosen], graph, 3, min_dist=config.min_dist, metric="euclidean",
+                           n_epochs=max(10, config.n_epochs // 2), init=principal_components(coords[chosen], 3),
+                           seed=seed)
+    result = np.zeros((n, 3), np.float32)
+    result[chosen] = laid_out
+    rest = np.setdiff1d(np.arange(n), chosen, assume_unique=True)
+    if len(rest):
+        distances, indices = NearestNeighbors(n_neighbors=min(10, len(chosen))).fit(coords[chosen]).kneighbors(
+            coords[rest])
+        weights = 1.0 / np.maximum(distances, 1e-6) ** 2
+        result[rest] = (np.einsum("nk,nkd->nd", weights / weights.sum(axis=1, keepdims=True), laid_out[indices])
+                        .astype(np.float32))
+    return result
+
+
+def _euclidean_graph(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's k nearest points (itself first), as (indices, 1 - distance) like the cosine graph."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(k, len(points))
+    distances, indices = NearestNeighbors(n_neighbors=k).fit(points).kneighbors(points)
+    return indices.astype(np.int64), (1.0 - distances).astype(np.float32)
+
+
+def _everyone(model, sample_coords: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Coordinates for all n documents: the fit sample's own, the others at their vote neighbours."""
+    sample = model.fit_sample_
+    coords = np.zeros((n, sample_coords.shape[1]), np.float32)
+    coords[sample] = sample_coords
+    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    if len(rest):
+        coords[rest] = place(sample_coords, np.searchsorted(sample, model.neighbors_[rest]),
+                             model.neighbor_similarities_[rest], seed)
+    return coords
 
 
 def project_saved(model, embeddings: np.ndarray, config: ProjectionConfig, seed: int, cache: ReductionCache,
