@@ -23,7 +23,7 @@ _EXPORTS = {
     "fit_run": "topiclab.workflow",
     "update_run": "topiclab.workflow",
     "assign_topics": "topiclab.workflow",
-    "resolve_config": "topiclab.workflow",
+    "resolve_config": "topiclab.options",
     "search": "topiclab.search",
 }
 __all__ = sorted(_EXPORTS)

@@ -12,7 +12,8 @@ import functools
 import inspect
 import typing
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from topiclab.config import RunConfig
 
@@ -146,3 +147,29 @@ def notebook_parameters(groups: Iterable[str] = (CORPUS, MODEL, LABELS, COMPUTE)
     for option in options(*groups):
         lines.append(f"{option.name} = None  # {option.description().splitlines()[0]}")
     return "\n".join(lines)
+
+
+ConfigLike = Union[RunConfig, dict, str, Path, None]
+
+
+def resolve_config(config: ConfigLike = None, **settings: Any) -> RunConfig:
+    """A RunConfig from a RunConfig, a dict, a YAML path or None, updated by keyword settings.
+
+    `settings` take the registry's option names (`text_col="body"`, `model="wordllama"`,
+    `min_cluster_size=20`, see `topiclab.options`), sections as dicts (`umap={"n_neighbors": 10}`), top-level
+    values (`seed=1`), or dotted keys through a dict (`**{"umap.n_neighbors": 10}`).
+    """
+    if isinstance(config, (str, Path)):
+        base = RunConfig.from_yaml(config).to_dict()
+    elif isinstance(config, RunConfig):
+        base = config.to_dict()
+    else:
+        base = dict(config or {})
+    named = {key: settings.pop(key) for key in list(settings) if key in BY_NAME and key not in RunConfig.model_fields}
+    overrides: dict[str, Any] = settings_from(named)
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            overrides.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            overrides[key] = value
+    return RunConfig.build(base, overrides)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from sklearn.decomposition import PCA
 
 from topiclab.figures._common import finish, topic_vectors
 from topiclab.results import TopicRun
@@ -18,9 +17,10 @@ BUBBLE_PX = 60  # diameter of the largest topic's bubble
 
 def intertopic_distance(run: TopicRun) -> go.Figure:
     table, vectors = topic_vectors(run)
-    pca = PCA(n_components=2, svd_solver="full").fit(vectors)
-    xy = pca.transform(vectors)
-    explained = pca.explained_variance_ratio_
+    centered = vectors - vectors.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centered, full_matrices=False)  # PCA, without importing scikit-learn
+    xy = centered @ vt[:2].T
+    explained = singular[:2] ** 2 / max(float((singular ** 2).sum()), 1e-12)
     fig = go.Figure(go.Scatter(
         x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=table["topic"].astype(str), textfont_size=10,
         marker={"size": table["size"], "sizemode": "area", "sizeref": 2 * table["size"].max() / BUBBLE_PX ** 2,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from scipy.cluster.hierarchy import leaves_list
 
 from topiclab.figures._common import finish, topic_linkage, topic_vectors
 from topiclab.results import TopicRun
 
 
 def topic_similarity(run: TopicRun) -> go.Figure:
+    from scipy.cluster.hierarchy import leaves_list
+
     table, vectors = topic_vectors(run)
     order = leaves_list(topic_linkage(vectors))
     names = table["name"].to_numpy()[order]

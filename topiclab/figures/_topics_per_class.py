@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from topiclab.errors import FigureError
 from topiclab.figures._common import escape, finish, shorten, topic_table
@@ -17,6 +16,8 @@ from topiclab.results import TopicRun
 
 
 def topics_per_class(run: TopicRun) -> go.Figure:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
     if "class" not in run.documents:
         raise FigureError(f"Run {run.name!r} has no classes: fit with class_col=... (CLI: --class-col) "
                           "to compare topics with known classes.")

@@ -1,5 +1,15 @@
-"""Config -> fitted topic model: neighbour graph, UMAP, cluster layers, topics by neighbour vote, c-TF-IDF words."""
+"""Config -> fitted topic model: neighbour graph, UMAP, cluster layers, topics by neighbour vote, c-TF-IDF words.
 
-from topiclab.pipeline.model import MIN_DOCUMENTS, TopicModel
+`TopicModel` is imported on first use, so modules that only read runs never load scikit-learn or numba.
+"""
 
+MIN_DOCUMENTS = 20
 __all__ = ["MIN_DOCUMENTS", "TopicModel"]
+
+
+def __getattr__(name: str):
+    if name == "TopicModel":
+        from topiclab.pipeline.model import TopicModel
+
+        return TopicModel
+    raise AttributeError(f"module 'topiclab.pipeline' has no attribute {name!r}")

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from topiclab.config import RunConfig, flatten
 from topiclab.errors import ConfigError, TopicLabError
-from topiclab.pipeline import guidance
+from topiclab.pipeline import MIN_DOCUMENTS, guidance
 from topiclab.pipeline.cluster import Layers, cluster
 from topiclab.pipeline.neighbors import normalize
 from topiclab.pipeline.predictor import OUTLIER, Assignment, Reference, choose_reference
@@ -29,8 +29,6 @@ from topiclab.progress import Stopwatch, stage, wanted
 
 log = logging.getLogger(__name__)
 
-#: Fewer documents cannot give topics (HDBSCAN needs a few clusters' worth).
-MIN_DOCUMENTS = 20
 #: Share of fitted documents whose nearest neighbour is less similar than the novelty threshold.
 NOVELTY_QUANTILE = 0.05
 

@@ -4,7 +4,6 @@
 Inside the notebooks, `setup_report_notebook` and `open_or_fit` do the set-up and the (re)fit.
 """
 
-from topiclab.pipeline.jit import cache_numba_compilation
 from topiclab.report.batch import load_batch, run_batch
 from topiclab.report.display import setup_report_notebook
 from topiclab.report.html import export_html
@@ -13,5 +12,5 @@ from topiclab.report.notebook import ensure_kernel, notebook_path
 from topiclab.report.report import ReportResult, make_report
 from topiclab.report.session import SAMPLE, open_or_fit
 
-__all__ = ["SAMPLE", "ReportResult", "cache_numba_compilation", "ensure_kernel", "export_html", "load_batch",
+__all__ = ["SAMPLE", "ReportResult", "ensure_kernel", "export_html", "load_batch",
            "make_report", "notebook_path", "open_or_fit", "run_batch", "setup_report_notebook", "write_index"]

@@ -12,8 +12,8 @@ from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.errors import RunError
 from topiclab.files import slugify
+from topiclab.options import resolve_config
 from topiclab.results import TopicRun, load_run
-from topiclab.workflow import fit_run, resolve_config
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
             compute_projections(run).save()
         log.info("Reopened %s: same documents and settings", run_dir)
         return run
+    from topiclab.workflow import fit_run
+
     return fit_run(documents, config, path=run_dir, name=name or slugify(run_dir.parent.name, "run"),
                    progress=progress)
 

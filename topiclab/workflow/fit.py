@@ -24,38 +24,14 @@ from topiclab.embed import embed_documents
 from topiclab.errors import EmbeddingError, RunError
 from topiclab.files import check_name, slugify
 from topiclab.metrics import run_metrics
-from topiclab.options import BY_NAME, settings_from
+from topiclab.options import ConfigLike, resolve_config
 from topiclab.progress import Stopwatch, stage, wanted
 from topiclab.represent import TopicContext, make_aspects, represent_topics
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import tables
 
-ConfigLike = Union[RunConfig, dict, str, Path, None]
 _PACKAGES = ("topiclab", "umap-learn", "hdbscan", "evoc", "pynndescent", "sentence-transformers", "scikit-learn",
              "numpy", "pandas", "torch", "wordllama", "onnxruntime", "plotly")
-
-
-def resolve_config(config: ConfigLike = None, **settings: Any) -> RunConfig:
-    """A RunConfig from a RunConfig, a dict, a YAML path or None, updated by keyword settings.
-
-    `settings` take the registry's option names (`text_col="body"`, `model="wordllama"`,
-    `min_cluster_size=20`, see `topiclab.options`), sections as dicts (`umap={"n_neighbors": 10}`), top-level
-    values (`seed=1`), or dotted keys through a dict (`**{"umap.n_neighbors": 10}`).
-    """
-    if isinstance(config, (str, Path)):
-        base = RunConfig.from_yaml(config).to_dict()
-    elif isinstance(config, RunConfig):
-        base = config.to_dict()
-    else:
-        base = dict(config or {})
-    named = {key: settings.pop(key) for key in list(settings) if key in BY_NAME and key not in RunConfig.model_fields}
-    overrides: dict[str, Any] = settings_from(named)
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            overrides.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            overrides[key] = value
-    return RunConfig.build(base, overrides)
 
 
 def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, embeddings: Optional[np.ndarray] = None,
