@@ -45,7 +45,7 @@ def test_constructor_stores_and_params_round_trip():
 
 
 def test_fit_learns_topics_words_and_a_reference(fitted, corpus):
-    texts, _, labels = corpus
+    texts, vectors, labels = corpus
     assert fitted.topics_.shape == (len(texts),) and (fitted.topics_ >= 0).all()  # outliers reassigned
     assert set(np.unique(fitted.topics_)) == set(fitted.topic_ids_)
     assert sum(fitted.topic_sizes_.values()) == len(texts)
@@ -53,7 +53,8 @@ def test_fit_learns_topics_words_and_a_reference(fitted, corpus):
     assert fitted.topic_embeddings_.shape == (len(fitted.topic_ids_), 256)
     assert normalized_mutual_info_score(labels, fitted.topics_) > 0.5
     assert set(fitted.assigned_by_) <= {"cluster", "neighbors"}
-    assert fitted.level_ == int(np.argmax(fitted.layers_.persistence))  # 'auto': the most persistent layer
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert fitted.level_ == fitted.layers_.choose(unit[fitted.layer_positions_])  # 'auto' reads the data
 
 
 def test_transform_agrees_with_the_fit_and_gives_honest_probabilities(fitted, corpus):

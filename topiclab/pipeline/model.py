@@ -116,7 +116,7 @@ class TopicModel(BaseEstimator):
         self.graph_, self.coords_, self.reduction_key_ = graph, coords, graph_key
         self.novelty_threshold_ = float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1 \
             else 0.0
-        self.level_ = self._level(self.layers_)
+        self.level_ = self._level(self.layers_, reduced_input[clusterable])
         with watch("assign"):
             self._finish(texts, embeddings, unit, plan, show)
         self.n_documents_ = n
@@ -149,9 +149,9 @@ class TopicModel(BaseEstimator):
         if len(texts) != len(self.topics_):
             raise ConfigError(f"set_level needs the {len(self.topics_)} fitted documents, got {len(texts)}.")
         self.config = self._config.with_overrides({"topics.level": level})
-        self.level_ = self._level(self.layers_)
         embeddings = self._embeddings(texts, embeddings)
         unit = normalize(embeddings)
+        self.level_ = self._level(self.layers_, unit[self.layer_positions_])
         plan = self._guidance(texts, unit, y)
         plan.seed_matches = self.seed_matches_
         self._finish(texts, embeddings, unit, plan, wanted(self.progress, len(texts)))
@@ -307,10 +307,10 @@ class TopicModel(BaseEstimator):
         with stage(f"Reducing to {umap.n_components} dimensions", show and not config.compute.cache):
             return cache.get_or_compute(key, compute)["coords"]
 
-    def _level(self, layers: Layers) -> int:
+    def _level(self, layers: Layers, unit_vectors: np.ndarray) -> int:
         level = self._config.topics.level
         if level == "auto":
-            return layers.most_persistent()
+            return layers.choose(unit_vectors)
         if level >= len(layers.labels):
             raise ConfigError(f"topics.level is {level}, but this corpus has {len(layers.labels)} layers "
                               f"(0 to {len(layers.labels) - 1}, with {layers.n_topics} topics).")
