@@ -1,0 +1,140 @@
+"""Speed and memory: a cold `topiclab fit` (maps included) against plain BERTopic's embed + fit, re-fits after
+a settings change, and the 600k-document run, each in a fresh process (issue 10's goals 1, 2 and 4).
+
+Cases (shared corpora, ../shared/data): 3,000 M10 titles and 20 Newsgroups with all-MiniLM-L6-v2; 117,659
+WordNet glosses and 607,602 PyPI summaries with the static wordllama embedder. For each case and round:
+  - BERTopic: its own embedding (sentence-transformers fp32, or WordLlama's embed) then `BERTopic().fit_transform`;
+  - topiclab cold: `topiclab fit` with an empty cache folder (embedding, clustering, labels, 2D/3D maps, save);
+  - topiclab re-fits on the warm cache after changing a clustering setting (hdbscan.min_samples) and a topic
+    setting (topics.level=0), which re-use the embeddings, the reduction and the map layouts.
+Every run is a child process; its wall seconds and peak memory (max RSS) are printed as a table of medians.
+
+    python benchmarks/bench_speed.py [--cases m10-3k 20ng wordnet pypi] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common
+
+CASES = {
+    "m10-3k": ("m10_titles.parquet", 3000, "all-MiniLM-L6-v2"),
+    "20ng": ("20newsgroups_clean.parquet", None, "all-MiniLM-L6-v2"),
+    "wordnet": ("wordnet_glosses.parquet", None, "wordllama"),
+    "pypi": ("pypi_summaries.parquet", None, "wordllama"),
+}
+REFITS = {"refit: clustering setting": ["--set", "hdbscan.min_samples=8"], "refit: topic setting": ["--level", "0"]}
+
+
+def corpus_file(case: str, folder: Path) -> Path:
+    """The case's texts as a Parquet file with one `text` column (a seeded sample when the case asks)."""
+    import pandas as pd
+
+    name, size, _ = CASES[case]
+    frame = pd.read_parquet(common.SHARED_DATA / name, columns=["text"])
+    frame = frame[frame["text"].str.strip() != ""]
+    if size:
+        frame = frame.sample(size, random_state=0)
+    path = folder / f"{case}.parquet"
+    frame.reset_index(drop=True).to_parquet(path)
+    return path
+
+
+def child(kind: str, path: str, model: str, extra: list[str]) -> None:
+    """Run one system in this (fresh) process and print {seconds, max_rss_gb}."""
+    started = time.perf_counter()
+    if kind == "bertopic":
+        import pandas as pd
+        from bertopic import BERTopic
+
+        texts = pd.read_parquet(path)["text"].tolist()
+        if model == "wordllama":
+            from topiclab.embed.backends import WordLlamaEmbedder
+
+            embeddings = WordLlamaEmbedder().model.embed(texts, norm=True, batch_size=64)
+            BERTopic().fit_transform(texts, embeddings)
+        else:
+            from sentence_transformers import SentenceTransformer
+
+            from topiclab.embed.backends import _packaged_minilm
+
+            BERTopic(embedding_model=SentenceTransformer(str(_packaged_minilm()))).fit_transform(texts)
+    else:
+        from topiclab.cli import app
+
+        try:
+            app(["fit", path, "--text-col", "text", "--model", model, "-o", os.environ["BENCH_OUTPUT"],
+                 "--name", "bench", *extra], standalone_mode=False)
+        except SystemExit as exc:
+            if exc.code:
+                raise
+    print(json.dumps({"seconds": time.perf_counter() - started,
+                      "max_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+
+
+def run_child(kind: str, path: Path, model: str, cache: Path, output: Path, extra=()) -> dict:
+    env = {**os.environ, "TOPICLAB_CACHE": str(cache), "BENCH_OUTPUT": str(output), "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run([sys.executable, __file__, "--child", kind, str(path), model, *extra], env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{kind} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(case: str, rounds: int, folder: Path) -> list[dict]:
+    path = corpus_file(case, folder)
+    model = CASES[case][2]
+    results: dict[str, list[dict]] = {}
+    for round_ in range(rounds):
+        cache, output = Path(tempfile.mkdtemp(dir=folder)), Path(tempfile.mkdtemp(dir=folder))
+        runs = {"plain BERTopic: embed + fit": ("bertopic", [])}
+        runs["topiclab: cold fit, maps included"] = ("topiclab", [])
+        runs.update({name: ("topiclab", args) for name, args in REFITS.items()})
+        for name, (kind, extra) in runs.items():  # BERTopic first, then topiclab cold, then its re-fits
+            result = run_child(kind, path, model, cache, output, extra)
+            results.setdefault(name, []).append(result)
+            print(f"  {case} round {round_ + 1} {name}: {result['seconds']:.1f} s, {result['max_rss_gb']:.2f} GB",
+                  flush=True)
+    base = statistics.median(r["seconds"] for r in results["plain BERTopic: embed + fit"])
+    cold = statistics.median(r["seconds"] for r in results["topiclab: cold fit, maps included"])
+    rows = []
+    for name, runs in results.items():
+        seconds = statistics.median(r["seconds"] for r in runs)
+        rows.append({"case": f"{case} ({model})", "system": name, "seconds": seconds,
+                     "gb": max(r["max_rss_gb"] for r in runs), "vs_bertopic": seconds / base,
+                     "vs_cold": seconds / cold if name.startswith("refit") else None})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--rounds", type=int, default=2)
+    if sys.argv[1:2] == ["--child"]:  # one measured run, in its own process
+        kind, path, model, *extra = sys.argv[2:]
+        child(kind, path, model, extra)
+        return
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [row for case in args.cases for row in measure(case, args.rounds, Path(folder))]
+    print(f"load average at end: {os.getloadavg()}")
+    print("\n| case | system | seconds | peak GB | vs BERTopic | vs cold fit |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        cold = f"{r['vs_cold']:.2f}x" if r["vs_cold"] is not None else ""
+        print(f"| {r['case']} | {r['system']} | {r['seconds']:.1f} | {r['gb']:.2f} | {r['vs_bertopic']:.2f}x | {cold} |")
+
+
+if __name__ == "__main__":
+    main()
