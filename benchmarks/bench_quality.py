@@ -18,10 +18,11 @@ import time
 
 import numpy as np
 
-import common
 from topiclab.config import RunConfig
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
+
+import common
 
 METRICS = ("n_topics", "outlier_share", "nmi", "ari", "npmi", "diversity")
 

@@ -18,9 +18,10 @@ import time
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-import common
 from topiclab.config import RunConfig
 from topiclab.pipeline import TopicModel
+
+import common
 
 #: Readable names for 20 Newsgroups' groups (the raw names are abbreviations no embedding model reads well).
 WORDS = {"comp": "computers", "rec": "recreation", "sci": "science", "soc": "society", "talk": "discussion",
