@@ -350,10 +350,9 @@ class TopicModel(BaseEstimator):
         if config.topics.outlier_reduction == "centroids":
             ids = np.unique(topics[topics != OUTLIER])
             centroids = (ids, normalize(np.vstack([unit[topics == t].mean(axis=0) for t in ids])))
-        with stage(f"Assigning topics to {len(unit):,} documents", show, total=1, unit="pass") as bar:
+        with stage("Topics by neighbour vote", show, total=len(unit), unit="doc") as bar:
             voted = self.reference_.assign(unit, threshold=config.topics.outlier_threshold, keep_outliers=keep,
-                                           centroids=centroids)
-            bar.update()
+                                           centroids=centroids, progress=bar.update)
         undecided = (topics == OUTLIER) & ~(keep & in_sample)  # with 'none', HDBSCAN's noise stays noise
         topics[undecided] = voted.topics[undecided]
         assigned_by[undecided] = np.where(voted.topics[undecided] == OUTLIER, "", "neighbors")
@@ -367,9 +366,8 @@ class TopicModel(BaseEstimator):
     def _describe(self, texts: list[str], embeddings: np.ndarray, topics: np.ndarray, plan: guidance.Guidance,
                   show: bool) -> None:
         """Words, sizes, centroids, representative documents and lineage of every topic."""
-        with stage("Topic words", show, total=1, unit="pass") as bar:
+        with stage("Topic words", show):
             self.term_counts_ = TermCounts.from_documents(texts, topics, self._config.vectorizer)
-            bar.update()
         self.topic_ids_ = self.term_counts_.topic_ids.copy()
         self._refresh_words(changed=None)
         self._topic_vectors(embeddings)

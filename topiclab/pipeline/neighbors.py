@@ -8,6 +8,8 @@ so the same inputs give the same topics on one machine or on a cluster, block by
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 import numba
 import numpy as np
 
@@ -21,11 +23,12 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def nearest(queries: np.ndarray, reference: np.ndarray, k: int, *,
-            skip_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def nearest(queries: np.ndarray, reference: np.ndarray, k: int, *, skip_self: bool = False,
+            progress: Optional[Callable[[int], object]] = None) -> tuple[np.ndarray, np.ndarray]:
     """The `k` most cosine-similar rows of `reference` for each query: (indices int64, similarities float32),
     best first. Both inputs must already be unit rows (`normalize`). `skip_self` treats `queries` as
-    `reference` itself and leaves each row's own index out."""
+    `reference` itself and leaves each row's own index out. `progress(n)` is called after each block of n
+    queries."""
     k = int(min(k, len(reference) - (1 if skip_self else 0)))
     indices = np.empty((len(queries), k), dtype=np.int64)
     similarities = np.empty((len(queries), k), dtype=np.float32)
@@ -36,6 +39,8 @@ def nearest(queries: np.ndarray, reference: np.ndarray, k: int, *,
             own = np.arange(start, start + len(block))
             block[np.arange(len(block)), own] = -np.inf
         _top_k(block, k, indices[start:start + rows], similarities[start:start + rows])
+        if progress is not None:
+            progress(len(block))
     return indices, similarities
 
 

@@ -43,12 +43,13 @@ class Reference:
     n_neighbors: int = 15
 
     def assign(self, unit_vectors: np.ndarray, *, threshold: float = 0.0, keep_outliers: bool = False,
-               centroids: tuple[np.ndarray, np.ndarray] | None = None) -> Assignment:
+               centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None) -> Assignment:
         """Topics for unit vectors by neighbour vote (or nearest centroid, given `centroids` = (ids, unit
         vectors)). Documents whose nearest reference similarity is below `threshold` become outliers (-1).
-        Outlier reference documents vote only when `keep_outliers` (outlier_reduction 'none')."""
+        Outlier reference documents vote only when `keep_outliers` (outlier_reduction 'none'). `progress(n)`
+        is called as blocks of n documents are done."""
         voters = self if keep_outliers else self.without_outliers()
-        indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors)
+        indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors, progress=progress)
         topics, shares = vote(voters.topics[indices], similarities)
         identical = similarities[:, 0] >= _IDENTICAL
         topics = np.where(identical, voters.topics[indices[:, 0]], topics)

@@ -32,16 +32,16 @@ def make_vectorizer(config: VectorizerConfig, vocabulary=None) -> CountVectorize
 
 def count_documents(texts: list[str], config: VectorizerConfig) -> tuple[sp.csr_matrix, list[str]]:
     """Document-term counts over every word the vectorizer keeps (min_df is applied later, on totals)."""
+    vectorizer = make_vectorizer(config)
     try:
-        counts = make_vectorizer(config).fit(texts)
+        doc_terms = vectorizer.fit_transform(texts)
     except ValueError as exc:
         if "empty vocabulary" in str(exc):
             raise ConfigError("No topic words are left after the vectorizer's stop words "
                               f"(stop_words={config.stop_words!r}): the documents hold no other words. "
                               "Turn stop-word removal off (vectorizer.stop_words=null).") from None
         raise
-    vocabulary = counts.get_feature_names_out().tolist()
-    return counts.transform(texts).tocsr().astype(np.int32), vocabulary
+    return doc_terms.tocsr().astype(np.int32), vectorizer.get_feature_names_out().tolist()
 
 
 @dataclass

@@ -77,7 +77,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         levels=tables.level_table(model), manifest={}, model=model,
     )
     run.topic_embeddings = tables.topic_embeddings(model, run.topics)
-    with watch("labels"):
+    with watch("labels"), stage("Topic labels", show and bool(aspects)):
         context = TopicContext(run.topics, load_model=lambda: model, embedding=config.embedding)
         run.topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display)
     with watch("metrics"):
@@ -94,7 +94,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
 
         carry_over(_previous(destination), run)
     if destination is not None:
-        with watch("save"):
+        with watch("save"), stage(f"Saving the run to {destination}", show):
             run.save(destination)
         run.manifest["seconds"] = {k: round(v, 3) for k, v in watch.seconds.items()}
     return run
