@@ -110,11 +110,8 @@ def cluster(coords: np.ndarray, config: HDBSCANConfig) -> Layers:
 
 
 def _layer_search(coords: np.ndarray, min_samples: int) -> Layers:
-    from evoc.clustering import build_cluster_layers
+    from evoc.clustering import build_cluster_layers  # its numba functions cache their own compilation
 
-    from topiclab.pipeline.jit import cache_numba_compilation
-
-    cache_numba_compilation()
     base = min(BASE_MIN_CLUSTER_SIZE, max(2, len(coords) // 10))
     layers, _, persistence = build_cluster_layers(coords, min_samples=min(min_samples, len(coords) - 1),
                                                   base_min_cluster_size=base, reproducible_flag=True)

@@ -109,7 +109,7 @@ class TopicModel(BaseEstimator):
             in_sample = np.isin(sample, clusterable)
             if in_sample.sum() >= MIN_DOCUMENTS and (known is None or (known[in_sample] < 0).any()):
                 with stage("Finding clusters", show):
-                    self.layers_ = cluster(coords[in_sample], config.hdbscan)
+                    self.layers_ = self._layers(coords[in_sample], graph_key, cache)
             else:  # nothing left to cluster: zero-shot names or known labels cover the corpus
                 self.layers_ = Layers(np.full((1, len(clusterable)), -1, np.int32), np.zeros(1))
         self.fit_sample_, self.layer_positions_ = sample, clusterable
@@ -306,6 +306,13 @@ class TopicModel(BaseEstimator):
 
         with stage(f"Reducing to {umap.n_components} dimensions", show and not config.compute.cache):
             return cache.get_or_compute(key, compute)["coords"]
+
+    def _layers(self, coords: np.ndarray, graph_key: dict, cache: ReductionCache) -> Layers:
+        """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
+        key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
+               "hdbscan": self._config.hdbscan.model_dump(mode="json")}
+        arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, self._config.hdbscan)))
+        return Layers(arrays["labels"], arrays["persistence"])
 
     def _level(self, layers: Layers, unit_vectors: np.ndarray) -> int:
         level = self._config.topics.level

@@ -1,8 +1,17 @@
 """What users do with runs, strung through the layers: fit, update with new documents, assign topics to new
-text, edit topics (merge, split, move, granularity), and carry labels and edits through re-fits."""
+text, edit topics (merge, split, move, granularity), and carry labels and edits through re-fits.
 
-from topiclab.workflow.edit import merge, move, set_level, split
-from topiclab.workflow.fit import fit_run, resolve_config
-from topiclab.workflow.update import assign_topics, update_run
+Names are imported on first use: a process that only fits does not load the editing code, and so on.
+"""
 
-__all__ = ["assign_topics", "fit_run", "merge", "move", "resolve_config", "set_level", "split", "update_run"]
+from importlib import import_module
+
+_EXPORTS = {"fit_run": "fit", "resolve_config": "fit", "assign_topics": "update", "update_run": "update",
+            "merge": "edit", "move": "edit", "set_level": "edit", "split": "edit"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"topiclab.workflow.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'topiclab.workflow' has no attribute {name!r}")
