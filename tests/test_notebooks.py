@@ -49,29 +49,42 @@ def test_notebooks_are_found_where_the_package_looks():
     assert notebook_path("cluster_report") == ROOT / "notebooks" / "cluster_report.ipynb"
 
 
+def stream_outputs(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    return [f"cell {index}: {output.text[:300]!r}" for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" for output in cell.outputs
+            if output.output_type == "stream" and output.name == name]
+
+
 @pytest.mark.integration
-def test_explore_notebook_runs_with_papermill(tmp_path, bbc_small):
+def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
+    """What a JupyterLab user runs, with the packaged MiniLM (whose loading used to print bars): no cell writes
+    to stderr (a red box in JupyterLab), and the embedding's progress bar is a widget, not text."""
     import papermill
 
     from topiclab.report import ensure_kernel
 
     corpus = tmp_path / "bbc.parquet"
     bbc_small.to_parquet(corpus)
-    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.model": "wordllama"}
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.cache_dir": str(tmp_path / "cache")}
     output = tmp_path / "explore.ipynb"
     papermill.execute_notebook(
         str(notebook_path("explore")), str(output), kernel_name=ensure_kernel(), cwd=str(tmp_path), progress_bar=False,
         parameters={"corpus": str(corpus), "settings": settings, "output_dir": str(tmp_path / "explore"),
                     "topic": 0, "query": "government", "refit_settings": {"hdbscan.min_cluster_size": 25},
-                    "label_aspects": ["mmr"]},
+                    "label_aspects": ["keybert", "mmr"]},
     )
     executed = nbformat.read(output, as_version=4)
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs)
+    assert stream_outputs(executed, "stderr") == []
+    widgets = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert len(widgets) == 1 and "Embedding" in widgets[0]["data"]["text/plain"]  # one bar: the first fit embeds
+    text = "\n".join(stream_outputs(executed, "stdout")) + "\n".join(
+        str(o.get("data", {}).get("text/plain", "")) for cell in executed.cells if cell.cell_type == "code"
+        for o in cell.outputs)
     assert "300 documents" in text and "my own label" in text
     assert (tmp_path / "explore" / "run" / "manifest.json").exists()
     from topiclab import load_run
 
     refit = load_run(tmp_path / "explore" / "refit")
-    assert refit.config.hdbscan.min_cluster_size == 25 and "words_mmr" in refit.topics
+    assert refit.config.hdbscan.min_cluster_size == 25 and {"words_keybert", "words_mmr"} <= set(refit.topics)
     assert refit.manifest["embedding"]["n_cached"] == 300  # the refit embedded nothing

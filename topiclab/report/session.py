@@ -46,11 +46,13 @@ def load_report_corpus(corpus: Union[str, Path], config: RunConfig) -> Corpus:
 
 
 def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Union[str, Path, None] = None,
-                settings: Optional[dict[str, Any]] = None, name: Optional[str] = None) -> TopicRun:
+                settings: Optional[dict[str, Any]] = None, name: Optional[str] = None,
+                progress: bool = False) -> TopicRun:
     """The run saved in `run_dir` when it holds the same documents and settings, else a new fit saved there.
 
     `corpus` is a file, a folder, or "sample"; `settings` are dotted keys (`{"umap.n_neighbors": 10}`).
-    The run gets its 2D and 3D projections for the document maps, saved with it.
+    The run gets its 2D and 3D projections for the document maps, saved with it. `progress` shows a bar
+    while documents are embedded (a widget in JupyterLab); reports leave it off.
     """
     from topiclab.figures import compute_projections
 
@@ -63,7 +65,7 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
         return run
     cache_numba_compilation()  # UMAP runs below, in what is often a fresh process
     if run is None:
-        run = fit_run(documents, config, name=name or run_dir.parent.name, save=False, progress=False)
+        run = fit_run(documents, config, name=name or run_dir.parent.name, save=False, progress=progress)
     compute_projections(run)
     run.save(run_dir)
     return run
