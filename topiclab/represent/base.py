@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.config import EmbeddingConfig
+from topiclab.embed import embed_documents
 from topiclab.errors import RunError
 
 #: c-TF-IDF words per topic handed to word aspects as candidates, as BERTopic does.
@@ -50,6 +51,11 @@ class TopicContext:
 
             model.embedding_model = BERTopicBackend.from_config(self.embedding)
         return model
+
+    @cached_property
+    def word_embeddings(self) -> "SharedEmbeddings":
+        """The embedding backend word aspects use, shared by all of this context's aspects."""
+        return SharedEmbeddings(self.model.embedding_model, self.embedding)
 
     @cached_property
     def documents(self) -> pd.DataFrame:
@@ -99,9 +105,13 @@ class WordAspect(Aspect):
         """BERTopic representation models applied in order, each to the previous one's words."""
 
     def transform(self, context: TopicContext) -> dict[str, list]:
-        topics = context.candidates
-        for model in self.representation_models():
-            topics = model.extract_topics(context.model, context.documents, context.model.c_tf_idf_, topics)
+        topics, model = context.candidates, context.model
+        backend, model.embedding_model = model.embedding_model, context.word_embeddings
+        try:
+            for representation in self.representation_models():
+                topics = representation.extract_topics(model, context.documents, model.c_tf_idf_, topics)
+        finally:
+            model.embedding_model = backend
         words = {int(t): [(w, float(s)) for w, s in pairs if w][:self.top_n_words] for t, pairs in topics.items()}
         self.report_ = {}
         return {
@@ -121,3 +131,35 @@ class Chain(WordAspect):
     def representation_models(self) -> list:
         return [model for aspect in self.aspects for model in aspect.representation_models()]
 
+
+
+class SharedEmbeddings:
+    """What word aspects embed with: nothing is embedded twice.
+
+    KeyBERTInspired embeds each topic's representative documents and candidate words, MMR the same
+    words again. Texts embedded once in this context come back from memory, and the rest goes through
+    topiclab's embedding cache, which already holds every document of the fit (and keeps the words
+    for the next relabel or refit); only what neither has reaches the model, in one batch per call.
+    """
+
+    def __init__(self, backend, config: EmbeddingConfig):
+        self.backend = backend
+        self.config = config
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, documents, verbose: bool = False) -> np.ndarray:
+        texts = [documents] if isinstance(documents, str) else list(documents)
+        new = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if new:
+            embedder = getattr(self.backend, "embedder", None)  # topiclab's own backend: through the cache
+            vectors = (embed_documents(new, self.config, embedder=embedder, progress=False)[0] if embedder is not None
+                       else np.asarray(self.backend.embed(new)))
+            self._vectors.update(zip(new, vectors))
+        return np.vstack([self._vectors[text] for text in texts])
+
+    # BERTopic asks for documents and words by these names
+    def embed_documents(self, documents, verbose: bool = False) -> np.ndarray:
+        return self.embed(documents, verbose)
+
+    def embed_words(self, words, verbose: bool = False) -> np.ndarray:
+        return self.embed(words, verbose)
