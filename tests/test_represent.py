@@ -52,13 +52,15 @@ def test_custom_template_and_no_room_for_documents():
 # ---------------------------------------------------------------------------------------------- configuration
 def test_labels_configuration_defaults_and_allowed_values():
     labels = RunConfig().labels
-    assert labels.aspects == [] and labels.resolved_display == "keywords" and labels.llm.backend == "local"
+    assert labels.aspects == ["keybert", "mmr"] and labels.resolved_display == "keywords"
+    assert labels.llm.backend == "local"
+    assert RunConfig.build(overrides={"labels.aspects": ""}).labels.aspects == []  # --set labels.aspects= for none
     config = RunConfig.build(overrides={"labels.aspects": "keybert, llm"})
     assert config.labels.aspects == ["keybert", "llm"] and config.labels.resolved_display == "llm"
     with pytest.raises(ConfigError, match="'keybert', 'mmr', 'keybert_mmr' or 'llm'"):
         RunConfig.build({"labels": {"aspects": ["keywords2"]}})
     with pytest.raises(ConfigError, match="not in labels.aspects"):
-        RunConfig.build({"labels": {"display": "mmr"}})
+        RunConfig.build({"labels": {"display": "keybert_mmr"}})
     with pytest.raises(ConfigError, match="needs base_url and model"):
         RunConfig.build({"labels": {"llm": {"backend": "openai"}}})
 

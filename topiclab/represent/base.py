@@ -8,6 +8,7 @@ representation models, each aspect is a small estimator: the constructor stores 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.config import EmbeddingConfig
-from topiclab.embed import embed_documents
+from topiclab.embed import SentenceTransformerEmbedder, embed_documents
 from topiclab.errors import RunError
 
 #: c-TF-IDF words per topic handed to word aspects as candidates, as BERTopic does.
@@ -133,6 +134,28 @@ class Chain(WordAspect):
 
 
 
+#: Characters in the longest text of a batch that torch embeds on one thread: words and word lists.
+_SHORT = 400
+
+
+@contextmanager
+def one_torch_thread(active: bool):
+    """Torch on one thread while `active`: for batches of short texts embedded by a torch model. A forward pass
+    over a few tokens gains nothing from a second thread, and on a busy machine the threads' spin-waiting made
+    700 words take 5 to 8 times as long (20 s instead of 2.5 s on 2 cores; benchmarks/bench_aspects.py)."""
+    if not active:
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 class SharedEmbeddings:
     """What word aspects embed with: nothing is embedded twice.
 
@@ -152,8 +175,9 @@ class SharedEmbeddings:
         new = [text for text in dict.fromkeys(texts) if text not in self._vectors]
         if new:
             embedder = getattr(self.backend, "embedder", None)  # topiclab's own backend: through the cache
-            vectors = (embed_documents(new, self.config, embedder=embedder, progress=False)[0] if embedder is not None
-                       else np.asarray(self.backend.embed(new)))
+            with one_torch_thread(isinstance(embedder, SentenceTransformerEmbedder) and max(map(len, new)) <= _SHORT):
+                vectors = (embed_documents(new, self.config, embedder=embedder, progress=False)[0]
+                           if embedder is not None else np.asarray(self.backend.embed(new)))
             self._vectors.update(zip(new, vectors))
         return np.vstack([self._vectors[text] for text in texts])
 
