@@ -21,6 +21,7 @@ import pandas as pd
 
 from topiclab import fit_run
 from topiclab.config import EmbeddingConfig
+from topiclab.corpus import Corpus, load_corpus
 from topiclab.embed import embed_documents, resolve_embedder
 from topiclab.embed.cache import EmbeddingCache, model_key
 
@@ -29,12 +30,14 @@ from common import SHARED_DATA
 MODELS = ("all-MiniLM-L6-v2", "wordllama")
 
 
-def corpus(name: str, ng_posts: int) -> pd.DataFrame:
+def corpus(name: str, ng_posts: int) -> Corpus:
     if name == "bbc":
-        return pd.read_parquet(SHARED_DATA / "bbc_news.parquet")[["text", "label"]]
-    frame = pd.read_parquet(SHARED_DATA / "20newsgroups_clean.parquet")[["text", "label"]]
-    frame = frame[frame["text"].str.strip() != ""].sample(frac=1.0, random_state=0)
-    return frame.groupby("label").head(ng_posts // frame["label"].nunique()).reset_index(drop=True)
+        frame = pd.read_parquet(SHARED_DATA / "bbc_news.parquet")
+    else:
+        frame = pd.read_parquet(SHARED_DATA / "20newsgroups_clean.parquet")
+        frame = frame[frame["text"].str.strip() != ""].sample(frac=1.0, random_state=0)
+        frame = frame.groupby("label").head(ng_posts // frame["label"].nunique()).reset_index(drop=True)
+    return load_corpus(frame, text_col="text", class_col="label")
 
 
 def seeded_cache(folder: str, texts: list[str], model: str) -> None:
@@ -46,12 +49,12 @@ def seeded_cache(folder: str, texts: list[str], model: str) -> None:
                   texts, vectors)
 
 
-def measure(frame: pd.DataFrame, model: str, aspects: list[str]) -> dict:
+def measure(documents: Corpus, model: str, aspects: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as output:
-        seeded_cache(output, frame["text"].tolist(), model)
+        seeded_cache(output, documents.texts, model)
         started = time.perf_counter()
-        run = fit_run(frame, output_dir=output, name="bench", text_col="text", class_col="label",
-                      embedding={"model": model, "cache_dir": output}, labels={"aspects": aspects}, save=False)
+        run = fit_run(documents, output_dir=output, name="bench", embedding={"model": model, "cache_dir": output},
+                      labels={"aspects": aspects}, save=False)
         total = time.perf_counter() - started
     seconds = run.manifest["seconds"]
     if run.manifest["embedding"]["n_embedded"]:

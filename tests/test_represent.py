@@ -143,3 +143,26 @@ def test_cli_errors_say_what_to_fix(fitted_run):
     assert result.exit_code == 2 and "needs base_url and model" in result.output
     result = CliRunner().invoke(app, ["label", str(fitted_run.path), "--llm", "/nowhere/model.gguf"])
     assert result.exit_code == 2 and "No GGUF model at /nowhere/model.gguf" in result.output
+
+
+def test_shared_embeddings_embed_each_text_once_and_never_return_nan():
+    import numpy as np
+
+    from topiclab.config import EmbeddingConfig
+    from topiclab.represent.base import SharedEmbeddings
+
+    class Backend:  # like WordLlama: an empty text normalises to NaN
+        def __init__(self):
+            self.asked = []
+
+        def embed(self, texts):
+            self.asked.append(list(texts))
+            return np.array([[np.nan, np.nan] if not text else [len(text), 1.0] for text in texts])
+
+    backend = Backend()
+    shared = SharedEmbeddings(backend, EmbeddingConfig())
+    first = shared.embed_words(["tax", "", "tax", "budget"])
+    again = shared.embed_documents(["budget", "tax"])
+    assert np.isfinite(first).all() and first[1].tolist() == [0.0, 0.0]
+    assert again.tolist() == [first[3].tolist(), first[0].tolist()]
+    assert backend.asked == [["tax", "", "budget"]]  # each text once, in one batch

@@ -178,6 +178,9 @@ class SharedEmbeddings:
             with one_torch_thread(isinstance(embedder, SentenceTransformerEmbedder) and max(map(len, new)) <= _SHORT):
                 vectors = (embed_documents(new, self.config, embedder=embedder, progress=False)[0]
                            if embedder is not None else np.asarray(self.backend.embed(new)))
+            # WordLlama normalises an empty text (KeyBERTInspired pads short candidate lists with "") to NaN;
+            # a zero vector is similar to nothing, so it is never picked
+            vectors = np.where(np.isfinite(vectors).all(axis=1, keepdims=True), vectors, 0.0)
             self._vectors.update(zip(new, vectors))
         return np.vstack([self._vectors[text] for text in texts])
 
