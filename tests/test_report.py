@@ -106,7 +106,7 @@ def write_batch(folder: Path, data: dict) -> Path:
     ({"corpora": []}, "corpora: List should have at least 1 item"),
     ({"workers": 0, "corpora": [{"path": "a.csv"}]}, "workers: Input should be greater than or equal to 1"),
     ({"corpora": [{"path": "a.csv"}, {"path": "other/a.csv"}]}, "corpora repeat the name a"),
-    ({"corpora": [{"path": "a.csv", "name": "bad name"}]}, "corpora.0.name: must be letters"),
+    ({"corpora": [{"path": "a.csv", "name": "bad name"}]}, "corpora.0.name: must be 1 to 128 letters"),
     ({"variants": [{"name": "x"}]}, "corpora: required"),
 ])
 def test_invalid_batch_files_say_what_to_fix(tmp_path, data, message):
