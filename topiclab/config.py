@@ -130,7 +130,8 @@ class LLMConfig(_Section):
     """Which language model writes topic labels, its prompt, and the limits on retries and cost."""
 
     backend: Literal["local", "transformers", "openai"] = Field(
-        "local", description="'local': a GGUF model in-process (default: the packaged SmolLM2-135M-Instruct); "
+        "local", description="'local': a GGUF model in-process (default: the packaged SmolLM2-135M-Instruct), on "
+                             "llama.cpp when llama-cpp-python is installed, else on transformers; "
                              "'transformers': a Hugging Face transformers causal LM in-process; "
                              "'openai': any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).")
     model: Optional[str] = Field(None, description="local: path to a .gguf file (empty: packaged SmolLM2); "
