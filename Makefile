@@ -1,42 +1,56 @@
 # Two commands on a fresh machine:  `make demo` (the main job)  and  `make test`.
-# Both create .venv and install what they need on first use.
+# Both create .venv and install what they need on first use: the demo only the core (wheels, no
+# compiler); the tests also JupyterLab, local LLM labels and llama.cpp (which compiles for minutes).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # A CPU build of torch; any other spec can pull several GB of CUDA packages.
 TORCH_SPEC ?= torch==2.13.0
-STAMP := $(VENV)/.installed
+# One stamp per set of extras (pyproject.toml), so each target installs only what it needs.
+# --no-compile: Python compiles what it imports on first use, instead of pip compiling all 17,000
+# files up front (about a third of the install's time).
+INSTALL = $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip && \
+	$(PY) -m pip install --quiet --no-compile "$(TORCH_SPEC)" -e
 
-.PHONY: demo test test-fast browser clean-notebooks check-notebooks benchmark
+.PHONY: demo lab test test-fast browser clean-notebooks check-notebooks benchmark
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet -e ".[test,llm]"
-	touch $(STAMP)
+$(VENV)/.installed-core: pyproject.toml
+	$(INSTALL) .
+	touch $@
 
-demo: $(STAMP)
+$(VENV)/.installed-lab: pyproject.toml
+	$(INSTALL) ".[lab]"
+	touch $@ $(VENV)/.installed-core
+
+$(VENV)/.installed-test: pyproject.toml
+	$(INSTALL) ".[test]"
+	touch $@ $(VENV)/.installed-core $(VENV)/.installed-lab
+
+demo: $(VENV)/.installed-core
 	$(VENV)/bin/topiclab demo
+
+# The explore notebook in JupyterLab.
+lab: $(VENV)/.installed-lab
+	$(VENV)/bin/jupyter lab notebooks/explore.ipynb
 
 # Browser tests use Debian's chromium; as root it is installed here, otherwise they are skipped
 # (CI sets TOPICLAB_REQUIRE_BROWSER=1, which turns a missing browser into a failure).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
-test: $(STAMP) browser
+test: $(VENV)/.installed-test browser
 	$(PY) -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not integration"
 
 # Notebooks are committed without outputs (tests/test_notebooks.py checks it).
-clean-notebooks: $(STAMP)
+clean-notebooks: $(VENV)/.installed-core
 	$(VENV)/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
-check-notebooks: $(STAMP)
+check-notebooks: $(VENV)/.installed-test
 	$(PY) -m pytest -q tests/test_notebooks.py -m "not integration"
 
-benchmark: $(STAMP)
+benchmark: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_quality.py
 	$(PY) benchmarks/bench_report.py

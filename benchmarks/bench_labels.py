@@ -63,8 +63,9 @@ def main() -> None:
     llm = labels.get("llm")
     if llm:
         print(f"LLM ({llm['backend']}, {llm.get('file', llm.get('model'))}, {args.llm_threads or os.cpu_count()} "
-              f"threads): {llm['n_generated']} labels, "
-              f"{llm['seconds_per_label']} s per label, {llm['n_failed']} failed, {llm['n_rejected']} unusable")
+              f"threads): {llm['n_labelled']} labels from {llm['n_generated']} answers, "
+              f"{llm['seconds_per_label']} s per answer, {llm['n_unusable']} unusable answers, "
+              f"{llm['n_fallback']} topics kept keyword labels")
 
     table = run.topics.set_index("topic")[["size"]].join(majority(run))
     table["share"] = (100 * table["share"]).round().astype(int).astype(str) + "%"

@@ -84,6 +84,22 @@ def fitted_run(fitted_run_dir, tmp_path):
     return load_run(copy)
 
 
+def assert_label_or_fallback(run) -> None:
+    """The labeler's contract, whatever a small model writes: every topic has a usable LLM label shown as its
+    label, or keeps its keyword label with the reason in the manifest."""
+    from topiclab.represent.llm import clean_label
+
+    report = run.manifest["labels"]["llm"]
+    topics = run.topics[run.topics["topic"] != -1]
+    assert report["n_topics"] == len(topics) == report["n_labelled"] + report["n_fallback"]
+    for row in topics.itertuples():
+        if row.label_llm:
+            assert clean_label(row.label_llm) == row.label_llm and row.label == f"{row.topic}: {row.label_llm}"
+            assert str(row.topic) not in report["fallbacks"]
+        else:
+            assert report["fallbacks"][str(row.topic)] and row.label == f"{row.topic}: {', '.join(row.words[:4])}"
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

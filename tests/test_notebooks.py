@@ -59,29 +59,119 @@ def test_notebooks_are_found_where_the_package_looks():
     assert notebook_path("cluster_report") == ROOT / "notebooks" / "cluster_report.ipynb"
 
 
+def stream_outputs(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    return [f"cell {index}: {output.text[:300]!r}" for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" for output in cell.outputs
+            if output.output_type == "stream" and output.name == name]
+
+
 @pytest.mark.integration
-def test_explore_notebook_runs_with_papermill(tmp_path, bbc_small):
+def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
+    """What a JupyterLab user runs, with the packaged MiniLM (whose loading used to print bars): no cell writes
+    to stderr (a red box in JupyterLab), and the embedding's progress bar is a widget, not text."""
     import papermill
 
     from topiclab.report import ensure_kernel
 
     corpus = tmp_path / "bbc.parquet"
     bbc_small.to_parquet(corpus)
-    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.model": "wordllama"}
+    settings = {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.cache_dir": str(tmp_path / "cache")}
     output = tmp_path / "explore.ipynb"
     papermill.execute_notebook(
         str(notebook_path("explore")), str(output), kernel_name=ensure_kernel(), cwd=str(tmp_path), progress_bar=False,
         parameters={"corpus": str(corpus), "settings": settings, "output_dir": str(tmp_path / "explore"),
                     "topic": 0, "query": "government", "refit_settings": {"hdbscan.min_cluster_size": 25},
-                    "label_aspects": ["mmr"]},
+                    "label_aspects": ["keybert", "mmr"]},
     )
     executed = nbformat.read(output, as_version=4)
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs)
+    assert stream_outputs(executed, "stderr") == []
+    widgets = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert len(widgets) == 1 and "Embedding" in widgets[0]["data"]["text/plain"]  # one bar: the first fit embeds
+    text = "\n".join(stream_outputs(executed, "stdout")) + "\n".join(
+        str(o.get("data", {}).get("text/plain", "")) for cell in executed.cells if cell.cell_type == "code"
+        for o in cell.outputs)
     assert "300 documents" in text and "my own label" in text
     assert (tmp_path / "explore" / "run" / "manifest.json").exists()
     from topiclab import load_run
 
     refit = load_run(tmp_path / "explore" / "refit")
-    assert refit.config.hdbscan.min_cluster_size == 25 and "words_mmr" in refit.topics
+    assert refit.config.hdbscan.min_cluster_size == 25 and {"words_keybert", "words_mmr"} <= set(refit.topics)
     assert refit.manifest["embedding"]["n_cached"] == 300  # the refit embedded nothing
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    """JupyterLab on a free loopback port, serving tmp_path, with its own settings and workspaces."""
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(tmp_path / ".jupyter"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / ".workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp_path / ".runtime")}
+    log = open(tmp_path / "jupyter.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
+         "--ServerApp.allow_root=True", "--LabApp.extension_manager=readonly",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300  # a guard against a server that never starts
+    while True:
+        assert server.poll() is None, (tmp_path / "jupyter.log").read_text()[-3000:]
+        try:
+            if httpx.get(f"{url}/api/status", params={"token": token}, timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, (tmp_path / "jupyter.log").read_text()[-3000:]
+        time.sleep(0.5)
+    try:
+        yield url, token
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
+@pytest.mark.integration
+def test_explore_notebook_in_jupyterlab_shows_bars_and_no_red_boxes(jupyter_lab, tmp_path, bbc_small, browser,
+                                                                     artifacts_dir):
+    """Run All in JupyterLab, as a person would: the embedding's bar draws as a widget, no output is a stderr box."""
+    url, token = jupyter_lab
+    bbc_small.to_parquet(tmp_path / "bbc.parquet")
+    notebook = nbformat.read(notebook_path("explore"), as_version=4)
+    parameters = next(cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", []))
+    parameters.source += "\n" + "\n".join(f"{name} = {value!r}" for name, value in {
+        "corpus": "bbc.parquet", "output_dir": "explore", "query": "government",
+        "settings": {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.cache_dir": str(tmp_path / "cache")},
+    }.items())
+    nbformat.write(notebook, tmp_path / "explore.ipynb")
+    n_code = sum(cell.cell_type == "code" for cell in notebook.cells)
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/explore.ipynb?token={token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"  # the kernel has started
+                           ".some(item => /^Python .*\\| Idle$/.test(item.textContent.trim()))", timeout=300_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    prompts = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim())"
+    page.wait_for_function(f"() => {{ const p = {prompts}; return p.length === {n_code} && "
+                           "p.every(t => /^\\[\\d+\\]:$/.test(t)); }", timeout=600_000)  # every cell has run
+    assert page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    assert page.locator(".jp-OutputArea-output .widget-hprogress").count() >= 1  # tqdm's bar, drawn by ipywidgets
+    assert page.get_by_text("300 documents").count() >= 1 and page.get_by_text("my own label").count() >= 1
+    for name, shows in (("fit", ".widget-hprogress"), ("map", ".js-plotly-plot")):
+        cell = page.locator(".jp-CodeCell", has=page.locator(shows)).first
+        cell.screenshot(path=str(artifacts_dir / f"explore-jupyterlab-{name}.png"))
+    page.close()

@@ -52,13 +52,15 @@ def test_custom_template_and_no_room_for_documents():
 # ---------------------------------------------------------------------------------------------- configuration
 def test_labels_configuration_defaults_and_allowed_values():
     labels = RunConfig().labels
-    assert labels.aspects == [] and labels.resolved_display == "keywords" and labels.llm.backend == "local"
+    assert labels.aspects == ["keybert", "mmr"] and labels.resolved_display == "keywords"
+    assert labels.llm.backend == "local"
+    assert RunConfig.build(overrides={"labels.aspects": ""}).labels.aspects == []  # --set labels.aspects= for none
     config = RunConfig.build(overrides={"labels.aspects": "keybert, llm"})
     assert config.labels.aspects == ["keybert", "llm"] and config.labels.resolved_display == "llm"
     with pytest.raises(ConfigError, match="'keybert', 'mmr', 'keybert_mmr' or 'llm'"):
         RunConfig.build({"labels": {"aspects": ["keywords2"]}})
     with pytest.raises(ConfigError, match="not in labels.aspects"):
-        RunConfig.build({"labels": {"display": "mmr"}})
+        RunConfig.build({"labels": {"display": "keybert_mmr"}})
     with pytest.raises(ConfigError, match="needs base_url and model"):
         RunConfig.build({"labels": {"llm": {"backend": "openai"}}})
 
@@ -141,3 +143,26 @@ def test_cli_errors_say_what_to_fix(fitted_run):
     assert result.exit_code == 2 and "needs base_url and model" in result.output
     result = CliRunner().invoke(app, ["label", str(fitted_run.path), "--llm", "/nowhere/model.gguf"])
     assert result.exit_code == 2 and "No GGUF model at /nowhere/model.gguf" in result.output
+
+
+def test_shared_embeddings_embed_each_text_once_and_never_return_nan():
+    import numpy as np
+
+    from topiclab.config import EmbeddingConfig
+    from topiclab.represent.base import SharedEmbeddings
+
+    class Backend:  # like WordLlama: an empty text normalises to NaN
+        def __init__(self):
+            self.asked = []
+
+        def embed(self, texts):
+            self.asked.append(list(texts))
+            return np.array([[np.nan, np.nan] if not text else [len(text), 1.0] for text in texts])
+
+    backend = Backend()
+    shared = SharedEmbeddings(backend, EmbeddingConfig())
+    first = shared.embed_words(["tax", "", "tax", "budget"])
+    again = shared.embed_documents(["budget", "tax"])
+    assert np.isfinite(first).all() and first[1].tolist() == [0.0, 0.0]
+    assert again.tolist() == [first[3].tolist(), first[0].tolist()]
+    assert backend.asked == [["tax", "", "budget"]]  # each text once, in one batch

@@ -187,7 +187,8 @@ class LLMConfig(_Section):
     """Which language model writes topic labels, its prompt, and the limits on retries and cost."""
 
     backend: Literal["local", "transformers", "openai"] = Field(
-        "local", description="'local': a GGUF model in-process (default: the packaged SmolLM2-135M-Instruct); "
+        "local", description="'local': a GGUF model in-process (default: the packaged SmolLM2-135M-Instruct), on "
+                             "llama.cpp when llama-cpp-python is installed, else on transformers; "
                              "'transformers': a Hugging Face transformers causal LM in-process; "
                              "'openai': any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).")
     model: Optional[str] = Field(None, description="local: path to a .gguf file (empty: packaged SmolLM2); "
@@ -244,8 +245,10 @@ class LabelsConfig(_Section):
     """Views of each topic beside its c-TF-IDF words, and which one is the display label."""
 
     aspects: list[Literal["keybert", "mmr", "keybert_mmr", "llm"]] = Field(
-        default_factory=list, description="Any of 'keybert' (KeyBERTInspired), 'mmr' (maximal marginal relevance), "
-                                          "'keybert_mmr' (KeyBERTInspired then MMR), 'llm'. c-TF-IDF is always kept.")
+        default_factory=lambda: ["keybert", "mmr"],
+        description="Any of 'keybert' (KeyBERTInspired), 'mmr' (maximal marginal relevance), 'keybert_mmr' "
+                    "(KeyBERTInspired then MMR), 'llm'; empty for none. c-TF-IDF is always kept. The default two "
+                    "cost about a tenth of the fit (benchmarks/bench_aspects.py).")
     display: Optional[Literal["keywords", "keybert", "mmr", "keybert_mmr", "llm"]] = Field(
         None, description="The aspect shown as each topic's label; empty: 'llm' when configured, else 'keywords'.")
     mmr_diversity: float = Field(0.3, ge=0.0, le=1.0,

@@ -89,8 +89,7 @@ def print_labels(run) -> None:
         typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}")
     llm = report.get("llm")
     if llm:
-        typer.echo(f"LLM labels for {llm['n_topics']} topics: {llm['n_generated']} answers from the model, "
-                   f"{llm['n_cached']} from the cache; {llm['n_failed']} failed and {llm['n_rejected']} were "
-                   "unusable (those topics keep keyword labels).")
-        for topic, message in llm["failures"].items():
-            typer.echo(f"  topic {topic}: {printable(message)}", err=True)
+        typer.echo(f"LLM labels for {llm['n_labelled']} of {llm['n_topics']} topics: {llm['n_generated']} answers "
+                   f"from the model, {llm['n_cached']} from the cache, {llm['n_unusable']} unusable.")
+        for topic, reason in llm["fallbacks"].items():
+            typer.echo(f"  topic {topic} keeps its keyword label: {printable(reason)}", err=True)

@@ -9,12 +9,17 @@ once, before the first figure.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import warnings
 
 import plotly.io as pio
 from plotly.io.base_renderers import PlotlyRenderer
 
 RENDERER = "topiclab"
+#: Libraries whose log records below ERROR are chatter in a notebook.
+_CHATTY_LOGGERS = ("BERTopic", "sentence_transformers", "transformers", "huggingface_hub", "numba", "umap", "hdbscan",
+                   "httpx", "llama_cpp")
 
 
 class OfflineRenderer(PlotlyRenderer):
@@ -33,8 +38,26 @@ class OfflineRenderer(PlotlyRenderer):
         return bundle
 
 
+def quiet_libraries() -> None:
+    """Keep libraries' chatter out of notebook cells, where every line on stderr is a red box: their warnings,
+    their log records below ERROR, and the bars transformers draws while it loads a model ("Loading weights").
+    topiclab's own progress bars (widgets, with ipywidgets) and warnings still show."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # read when transformers is first imported
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # else a warning after every fork
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", module=r"topiclab(\.|$)")
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if "transformers" in sys.modules:  # already imported: its settings are read
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
+
+
 def setup_report_notebook() -> None:
-    """Make figures exportable and keep library warnings out of the shared report."""
+    """Make figures exportable and keep library chatter out of the shared report."""
     import pandas as pd
 
     if RENDERER not in pio.renderers:
@@ -43,5 +66,5 @@ def setup_report_notebook() -> None:
         pio.renderers.default = RENDERER
     pd.set_option("display.max_colwidth", 200)
     pd.set_option("display.max_rows", 200)
-    warnings.filterwarnings("ignore")  # library warnings would print into the shared report
-    logging.getLogger("BERTopic").setLevel(logging.ERROR)
+    quiet_libraries()
+    warnings.filterwarnings("ignore")  # a shared report shows no warnings, topiclab's included

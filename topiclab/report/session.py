@@ -56,7 +56,8 @@ def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Uni
 
     `corpus` is a file, a folder, or "sample"; `settings` are dotted keys (`{"umap.n_neighbors": 10}`).
     The run has its 2D and 3D projections for the document maps. A re-fit into `run_dir` keeps the labels
-    and edits made by hand on the earlier run there (moved to the matching topics).
+    and edits made by hand on the earlier run there (moved to the matching topics). `progress` shows a bar
+    per long stage (a widget in JupyterLab); reports leave it off.
     """
     from topiclab.figures import compute_projections
 

@@ -1,7 +1,8 @@
 """On-disk cache of LLM answers, keyed by model identity and prompt.
 
 A re-run, a relabel or a topic reduction asks the model only for prompts it has not answered before.
-Raw answers are stored, so a better answer cleaner applies to old answers too. One SQLite file in
+Raw answers are stored, so a better answer cleaner applies to old answers too; the labeler stores
+only answers that clean to a usable label, so an unusable one is asked again, never replayed. One SQLite file in
 topiclab's cache folder serves every process at once (WAL mode); a damaged file is moved aside.
 """
 

