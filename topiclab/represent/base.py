@@ -62,6 +62,7 @@ class TopicContext:
         if not unique:
             return {}
         vectors, _ = embed_documents(unique, self.embedding, progress=False)
+        vectors = np.nan_to_num(vectors)  # a static embedder gives NaN for a word it has no tokens for
         vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         if vectors.shape[1] != self.model.topic_embeddings_.shape[1]:
             raise RunError(f"The embedding model {self.embedding.model!r} gives {vectors.shape[1]} dimensions, but "
