@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast browser clean-notebooks check-notebooks benchmark
+.PHONY: demo test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,16 @@ demo: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
-test: $(STAMP) browser
+# FOLDOC, a labeled corpus for tests and benchmarks, is Debian's dict-foldoc: installed here as root, else
+# its tests are skipped and `topiclab data` says how to install it.
+foldoc:
+	@[ -f /usr/share/dictd/foldoc.index ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc >/dev/null; } || echo "dict-foldoc not installed: FOLDOC tests will be skipped"
+
+# The sample corpora in data/ (data/README.md lists them); the shared ones come from ../shared/data.
+data: $(STAMP) foldoc
+	$(VENV)/bin/topiclab data
+
+test: $(STAMP) browser foldoc
 	$(PY) -m pytest
 
 test-fast: $(STAMP)

@@ -32,13 +32,14 @@ _TAG = re.compile(r"^\s*(?:\d+\.\s+)?<([A-Za-z][^<>@\n]*)>\s*")
 _CLEANUP = (
     (re.compile(r"\{([^{}()]*?)\s*\([^(){}]*\)\}"), r"\1"),  # {FTP site (ftp://...)} -> FTP site
     (re.compile(r"\{([^{}]*)\}"), r"\1"),  # {cross-reference} -> cross-reference
+    (re.compile(r"[{}]"), ""),  # the few unbalanced braces of the source
     (re.compile(r"E-mail:[^\n]*"), ""),
     (re.compile(r"<[^<>\s]+@[^<>\s]+>"), ""),  # addresses
     (re.compile(r"\((?:https?|ftp)://[^)]*\)|(?:https?|ftp)://\S+"), ""),
     (re.compile(r"\(\d{4}-\d{2}-\d{2}\)"), ""),  # the date an entry was last changed
     (re.compile(r"\s+"), " "),
-    (re.compile(r" ([.,;:])"), r"\1"),  # what was left around removed links
-    (re.compile(r"\.(?: \.)+"), "."),
+    (re.compile(r" ([.,;:])(?=\s|$)"), r"\1"),  # what was left around removed links
+    (re.compile(r"\.(?: \.)+(?!\w)"), "."),
 )
 
 
@@ -73,7 +74,7 @@ def load_foldoc(directory: Optional[Union[str, Path]] = None, min_class_size: in
         entry = raw[offset:offset + length].decode("utf-8", errors="replace")
         heading, _, body = entry.partition("\n\n")
         term = " / ".join(line.strip() for line in heading.splitlines() if line.strip())
-        for number, sense in enumerate(_SENSE_START.split("\n" + body.strip("\n")), start=1):
+        for number, sense in enumerate(_SENSE_START.split(body.strip("\n")), start=1):
             tag = _TAG.match(sense)
             if tag is None:
                 continue
