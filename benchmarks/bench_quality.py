@@ -1,10 +1,11 @@
 """topiclab's defaults against plain BERTopic, side by side, on the same MiniLM embeddings.
 
-For BBC News and 20 Newsgroups (from ../shared/data) both systems fit the same cleaned texts and the
-same cached all-MiniLM-L6-v2 vectors, alternating, several rounds each. Quality metrics are computed by
+For each labeled corpus of common.LABELED (20 Newsgroups, BBC News, M10 titles, a 20k sample of WordNet
+glosses, FOLDOC; from data/ or ../shared/data) both systems fit the same cleaned texts and the same
+cached all-MiniLM-L6-v2 vectors, alternating, several rounds each. Quality metrics are computed by
 one function for both (topiclab.metrics); fit time excludes embedding. Prints one table of medians.
 
-    python benchmarks/bench_quality.py [--rounds 3] [--corpora bbc 20ng]
+    python benchmarks/bench_quality.py [--rounds 3] [--corpora bbc 20ng m10 wordnet20k foldoc]
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def measure(name: str, rounds: int) -> list[dict]:
             print(f"  {name} round {round_ + 1} {system}: {seconds:.1f} s, {scores}", flush=True)
     rows = []
     for system, runs in results.items():
-        row = {"corpus": f"{name} ({len(texts):,} docs)", "system": system}
+        row = {"corpus": f"{common.LABELED[name].title} ({len(texts):,})", "system": system}
         row.update({k: statistics.median(r[k] for r in runs) for k in (*METRICS, "seconds")})
         rows.append(row)
     rows[1]["time ratio"] = rows[1]["seconds"] / rows[0]["seconds"]
@@ -86,7 +87,7 @@ def print_table(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--corpora", nargs="+", default=["bbc", "20ng"], choices=["bbc", "20ng"])
+    parser.add_argument("--corpora", nargs="+", default=list(common.LABELED), choices=list(common.LABELED))
     args = parser.parse_args()
     warm_up()
     rows = [row for name in args.corpora for row in measure(name, args.rounds)]
