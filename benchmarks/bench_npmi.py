@@ -13,7 +13,7 @@ their top 10 words per topic are scored by:
 - max |diff|: the largest difference between topiclab's and gensim's score for one topic (gensim's
   sliding window forgets a word when an earlier copy of it leaves the window).
 
-    python benchmarks/bench_npmi.py [--corpora bbc 20ng m10]
+    python benchmarks/bench_npmi.py [--corpora bbc 20ng m10] [--model all-MiniLM-L6-v2]
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ def gensim_c_npmi(topics: list[list[str]], tokens: list[list[str]]) -> np.ndarra
     return np.array(model.get_coherence_per_topic())
 
 
-def measure(name: str) -> list[dict]:
+def measure(name: str, model: str) -> list[dict]:
     corpus = common.corpus(name)
-    texts, vectors = corpus.texts, common.embeddings(corpus)
+    texts, vectors = corpus.texts, common.embeddings(corpus, model)
     tokens = tokenize(texts)
     rows = []
     for system, fit in SYSTEMS.items():
@@ -87,8 +87,9 @@ def measure(name: str) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", nargs="+", default=["bbc", "20ng", "m10"], choices=list(common.LABELED))
+    parser.add_argument("--model", default="all-MiniLM-L6-v2", help="Embedding model of the fits (cached).")
     args = parser.parse_args()
-    rows = [row for name in args.corpora for row in measure(name)]
+    rows = [row for name in args.corpora for row in measure(name, args.model)]
     header = ("corpus", "system", "topics", *COLUMNS, "max \\|diff\\|", "topiclab s")
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))

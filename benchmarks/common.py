@@ -44,7 +44,7 @@ LABELED = {
     "20ng": Labeled("20 Newsgroups", "20ng"),
     "bbc": Labeled("BBC News", "bbc"),
     "m10": Labeled("M10 titles", "m10"),
-    "wordnet20k": Labeled("WordNet glosses (20k)", "wordnet"),
+    "wordnet20k": Labeled("WordNet glosses", "wordnet"),  # the seeded 20k sample
     "foldoc": Labeled("FOLDOC", "foldoc"),
 }
 
