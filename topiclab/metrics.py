@@ -42,6 +42,40 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [analyzer(_NOT_KEPT.sub("", text.replace("\n", " ").replace("\t", " "))) for text in texts]
 
 
+def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each vocabulary word occurs in the concatenated tokens: start positions, columns, lengths in tokens.
+
+    A multi-word vocabulary entry (an n-gram) occurs where its tokens follow each other in one document.
+    """
+    parts = sorted({part for word in vocabulary for part in word.split()})
+    part_id = {part: i for i, part in enumerate(parts)}
+    stream = pd.Categorical([token for text in tokens for token in text], categories=parts).codes.astype(np.int64)
+    unigram_column = np.full(len(parts) + 1, -1)  # the last entry answers for tokens in no topic word (code -1)
+    ngrams = []
+    for column, word in enumerate(vocabulary):
+        ids = [part_id[part] for part in word.split()]
+        if len(ids) == 1:
+            unigram_column[ids[0]] = column
+        elif ids:
+            ngrams.append((column, ids))
+    columns = unigram_column[stream]
+    starts = [np.flatnonzero(columns >= 0)]
+    found = [columns[starts[0]]]
+    sizes = [np.ones(len(starts[0]), dtype=np.int64)]
+    doc_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+    for column, ids in ngrams:
+        k, end = len(ids), len(stream) - len(ids) + 1
+        match = np.ones(max(end, 0), dtype=bool)
+        for offset, id_ in enumerate(ids):
+            match &= stream[offset:offset + end] == id_
+        at = np.flatnonzero(match)
+        at = at[doc_of[at] == doc_of[at + k - 1]]
+        starts.append(at)
+        found.append(np.full(len(at), column))
+        sizes.append(np.full(len(at), k))
+    return np.concatenate(starts), np.concatenate(found), np.concatenate(sizes)
+
+
 def _window_matrix(tokens: list[list[str]], vocabulary: list[str], window: Optional[int]) -> sp.csr_matrix:
     """Boolean (windows x words) matrix: does the word (an n-gram: all its tokens) occur in the window?
 
@@ -50,43 +84,27 @@ def _window_matrix(tokens: list[list[str]], vocabulary: list[str], window: Optio
     """
     lengths = np.array([len(t) for t in tokens], dtype=np.int64)
     n_windows = np.ones_like(lengths) if window is None else np.maximum(1, lengths - window + 1)
-    first_window = np.concatenate([[0], np.cumsum(n_windows)[:-1]])
-    doc_start = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    doc_of = np.repeat(np.arange(len(tokens)), lengths)
-    parts = sorted({part for word in vocabulary for part in word.split()})
-    part_id = {part: i for i, part in enumerate(parts)}
-    flat = [token for text in tokens for token in text]
-    stream = pd.Categorical(flat, categories=parts).codes.astype(np.int64)  # -1: not part of a topic word
-    rows, columns = [], []
-    for column, word in enumerate(vocabulary):
-        ids = [part_id[part] for part in word.split()]
-        k = len(ids)
-        if k == 0 or len(stream) < k:
-            continue
-        match = stream[:len(stream) - k + 1] == ids[0]
-        for offset, id_ in enumerate(ids[1:], start=1):
-            match &= stream[offset:len(stream) - k + 1 + offset] == id_
-        starts = np.flatnonzero(match)
-        starts = starts[doc_of[starts] == doc_of[starts + k - 1]]  # an n-gram never spans two documents
-        doc = doc_of[starts]
-        position = starts - doc_start[doc]
-        if window is None:
-            low = high = np.zeros_like(position)
-        else:
-            low = np.maximum(0, position + k - window)
-            high = np.minimum(position, n_windows[doc] - 1)
-            short = lengths[doc] <= window
-            low[short], high[short] = 0, 0
-        keep = high >= low  # an n-gram longer than the window fits in none
-        low, high, doc = low[keep], high[keep], doc[keep]
-        counts = high - low + 1
-        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows.append(np.repeat(first_window[doc] + low, counts) + within)
-        columns.append(np.full(counts.sum(), column))
-    rows_ = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    columns_ = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-    matrix = sp.csr_matrix((np.ones(len(rows_)), (rows_, columns_)), shape=(int(n_windows.sum()), len(vocabulary)))
-    matrix.data[:] = 1.0  # several occurrences in one window count once
+    first_window = np.concatenate([[0], np.cumsum(n_windows)[:-1]]).astype(np.int64)
+    doc_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    starts, columns, sizes = _occurrences(tokens, vocabulary)
+    doc = np.searchsorted(doc_start, starts, side="right") - 1
+    position = starts - doc_start[doc]
+    if window is None:
+        low = high = np.zeros_like(position)
+    else:  # the windows that hold every token of the occurrence
+        low = np.maximum(0, position + sizes - window)
+        high = np.minimum(position, n_windows[doc] - 1)
+        short = lengths[doc] <= window
+        low[short], high[short] = 0, 0
+    keep = high >= low  # an n-gram longer than the window fits in none
+    low, high, doc, columns = low[keep], high[keep], doc[keep], columns[keep]
+    counts = high - low + 1
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(first_window[doc] + low, counts) + within
+    data = np.ones(len(rows), dtype=np.int32)
+    matrix = sp.csr_matrix((data, (rows, np.repeat(columns, counts))),
+                           shape=(int(n_windows.sum()), len(vocabulary)))
+    matrix.data[:] = 1  # several occurrences in one window count once
     return matrix
 
 
