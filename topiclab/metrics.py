@@ -1,21 +1,32 @@
 """Quality metrics saved with every run.
 
-NPMI coherence is computed on the run's own corpus with document-level co-occurrence (a word pair
-co-occurs when both appear in one document), over each topic's top 10 words; pairs that never
-co-occur score -1. Topic diversity is the share of unique words among all topics' top 10 words
-(Dieng et al. 2020). Both skip the outlier topic -1.
+NPMI coherence is the c_npmi measure of Röder et al. (2015), as gensim's CoherenceModel computes it
+and as the BERTopic and OCTIS papers report it: over each topic's top 10 words, the mean NPMI of
+every word pair, with probabilities counted in boolean sliding windows of 10 tokens over the corpus
+(a document shorter than that is one window) and epsilon 1e-12 in the logarithms, so that a pair
+never seen together scores a little above -1 instead of minus infinity. The tokens are the ones
+topic words are drawn from: BERTopic's clean-up (only ASCII letters, digits and spaces kept), then
+scikit-learn's lower-cased tokens of two or more characters. A topic word that never occurs in those
+tokens is left out, as gensim does. Topic diversity is the share of unique words among all topics'
+top 10 words (Dieng et al. 2020). Both skip the outlier topic -1.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 from typing import Optional, Sequence
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 TOP_N = 10
+WINDOW = 10  # tokens; gensim's default for c_npmi
+EPSILON = 1e-12  # gensim's
+_NOT_KEPT = re.compile(r"[^A-Za-z0-9 ]+")
 
 
 def topic_diversity(top_words: Sequence[Sequence[str]], top_n: int = TOP_N) -> float:
@@ -25,35 +36,110 @@ def topic_diversity(top_words: Sequence[Sequence[str]], top_n: int = TOP_N) -> f
     return len({w for ws in words for w in ws}) / sum(len(ws) for ws in words)
 
 
-def npmi_coherence(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N) -> float:
-    """Mean over topics of the mean NPMI over pairs of each topic's top words."""
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's tokens as BERTopic's c-TF-IDF sees them (its English clean-up, scikit-learn's analyzer)."""
+    analyzer = CountVectorizer().build_analyzer()
+    return [analyzer(_NOT_KEPT.sub("", text.replace("\n", " ").replace("\t", " "))) for text in texts]
+
+
+def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each vocabulary word occurs in the concatenated tokens: start positions, columns, lengths in tokens.
+
+    A multi-word vocabulary entry (an n-gram) occurs where its tokens follow each other in one document.
+    """
+    parts = sorted({part for word in vocabulary for part in word.split()})
+    part_id = {part: i for i, part in enumerate(parts)}
+    stream = pd.Categorical([token for text in tokens for token in text], categories=parts).codes.astype(np.int64)
+    unigram_column = np.full(len(parts) + 1, -1)  # the last entry answers for tokens in no topic word (code -1)
+    ngrams = []
+    for column, word in enumerate(vocabulary):
+        ids = [part_id[part] for part in word.split()]
+        if len(ids) == 1:
+            unigram_column[ids[0]] = column
+        elif ids:
+            ngrams.append((column, ids))
+    columns = unigram_column[stream]
+    starts = [np.flatnonzero(columns >= 0)]
+    found = [columns[starts[0]]]
+    sizes = [np.ones(len(starts[0]), dtype=np.int64)]
+    doc_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+    for column, ids in ngrams:
+        k, end = len(ids), len(stream) - len(ids) + 1
+        match = np.ones(max(end, 0), dtype=bool)
+        for offset, id_ in enumerate(ids):
+            match &= stream[offset:offset + end] == id_
+        at = np.flatnonzero(match)
+        at = at[doc_of[at] == doc_of[at + k - 1]]
+        starts.append(at)
+        found.append(np.full(len(at), column))
+        sizes.append(np.full(len(at), k))
+    return np.concatenate(starts), np.concatenate(found), np.concatenate(sizes)
+
+
+def _window_matrix(tokens: list[list[str]], vocabulary: list[str], window: Optional[int]) -> sp.csr_matrix:
+    """Boolean (windows x words) matrix: does the word (an n-gram: all its tokens) occur in the window?
+
+    A document of n tokens has max(1, n - window + 1) windows, as in gensim; window=None makes every
+    document one window (document co-occurrence).
+    """
+    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    n_windows = np.ones_like(lengths) if window is None else np.maximum(1, lengths - window + 1)
+    first_window = np.concatenate([[0], np.cumsum(n_windows)[:-1]]).astype(np.int64)
+    doc_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    starts, columns, sizes = _occurrences(tokens, vocabulary)
+    doc = np.searchsorted(doc_start, starts, side="right") - 1
+    position = starts - doc_start[doc]
+    if window is None:
+        low = high = np.zeros_like(position)
+    else:  # the windows that hold every token of the occurrence
+        low = np.maximum(0, position + sizes - window)
+        high = np.minimum(position, n_windows[doc] - 1)
+        short = lengths[doc] <= window
+        low[short], high[short] = 0, 0
+    keep = high >= low  # an n-gram longer than the window fits in none
+    low, high, doc, columns = low[keep], high[keep], doc[keep], columns[keep]
+    counts = high - low + 1
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(first_window[doc] + low, counts) + within
+    data = np.ones(len(rows), dtype=np.int32)
+    matrix = sp.csr_matrix((data, (rows, np.repeat(columns, counts))),
+                           shape=(int(n_windows.sum()), len(vocabulary)))
+    matrix.data[:] = 1  # several occurrences in one window count once
+    return matrix
+
+
+def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
+               window: Optional[int] = WINDOW) -> np.ndarray:
+    """Each topic's mean NPMI over pairs of its top words (NaN when fewer than two of them occur)."""
     topics = [[w for w in list(ws)[:top_n] if w] for ws in top_words]
-    topics = [ws for ws in topics if len(ws) >= 2]
-    if not topics:
-        return float("nan")
     vocabulary = sorted({w for ws in topics for w in ws})
-    max_n = max(len(w.split()) for w in vocabulary)
-    counter = CountVectorizer(vocabulary=vocabulary, binary=True, lowercase=True, ngram_range=(1, max_n))
-    occurs = counter.transform(texts).tocsc().astype(np.float64)
-    n_docs = occurs.shape[0]
+    scores = np.full(len(topics), np.nan)
+    if not vocabulary:
+        return scores
+    matrix = _window_matrix(tokenize(texts), vocabulary, window)
+    n_windows = matrix.shape[0]
+    occurs = np.asarray(matrix.sum(axis=0)).ravel()
+    together = (matrix.T @ matrix).tocsr()
     index = {w: i for i, w in enumerate(vocabulary)}
-    document_freq = np.asarray(occurs.sum(axis=0)).ravel()
-    scores = []
-    for ws in topics:
-        columns = occurs[:, [index[w] for w in ws]]
-        together = (columns.T @ columns).toarray()
-        pair_scores = []
-        for a, b in combinations(range(len(ws)), 2):
-            p_ab = together[a, b] / n_docs
-            p_a, p_b = document_freq[index[ws[a]]] / n_docs, document_freq[index[ws[b]]] / n_docs
-            if p_ab == 0:
-                pair_scores.append(-1.0)
-            elif p_ab == 1:
-                pair_scores.append(1.0)
-            else:
-                pair_scores.append(float(np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)))
-        scores.append(np.mean(pair_scores))
-    return float(np.mean(scores))
+    for t, words in enumerate(topics):
+        present = [index[w] for w in dict.fromkeys(words) if occurs[index[w]] > 0]
+        if len(present) < 2:
+            continue
+        a, b = np.array(list(combinations(present, 2))).T
+        p_a, p_b = occurs[a] / n_windows, occurs[b] / n_windows
+        p_ab = np.asarray(together[a, b]).ravel() / n_windows
+        npmi = np.log((p_ab + EPSILON) / (p_a * p_b)) / -np.log(p_ab + EPSILON)
+        npmi[p_ab == 1.0] = 1.0  # two words in every window: perfectly associated (gensim gives -1 here)
+        scores[t] = np.clip(npmi, -1.0, 1.0).mean()  # epsilon can push a perfect pair a hair above 1
+    return scores
+
+
+def npmi_coherence(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
+                   window: Optional[int] = WINDOW) -> float:
+    """Mean over topics of the mean NPMI over pairs of each topic's top words (c_npmi; see the module)."""
+    scores = topic_npmi(top_words, texts, top_n, window)
+    scores = scores[~np.isnan(scores)]
+    return float(scores.mean()) if len(scores) else float("nan")
 
 
 def run_metrics(topics: np.ndarray, top_words: Sequence[Sequence[str]], texts: Sequence[str],

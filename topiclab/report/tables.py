@@ -17,8 +17,9 @@ _ASPECT_NAMES = {"keybert": "KeyBERT words", "mmr": "MMR words", "keybert_mmr": 
 _METRICS = {
     "n_topics": ("Topics", "Topics found, not counting outliers (-1)."),
     "outlier_share": ("Outlier share", "Share of documents in no topic after outliers were reassigned."),
-    "npmi": ("NPMI coherence", "Do each topic's top 10 words occur together in documents? -1 to 1; "
-                               "around 0.1 or more reads as coherent."),
+    "npmi": ("NPMI coherence", "Do each topic's top 10 words occur near each other? Mean NPMI of their pairs in "
+                               "10-token windows of the corpus, as gensim's c_npmi; -1 to 1, above 0 is more "
+                               "often than chance, 0.1 or more reads as coherent."),
     "diversity": ("Topic diversity", "Share of distinct words among all topics' top 10 words; 1: no repeats."),
     "nmi": ("NMI vs classes", "Agreement of topics with the known classes, 0 to 1."),
     "ari": ("ARI vs classes", "Pairs of documents grouped alike by topics and by classes, chance-corrected; "

@@ -1,0 +1,105 @@
+"""`topiclab data` and the FOLDOC loader: the files a user gets in data/, and what it says when a source is missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from topiclab.corpus.datasets import SAMPLE_CORPORA, WORDNET_SAMPLE
+from topiclab.corpus.foldoc import DICTD_DIR, load_foldoc
+from topiclab.errors import CorpusError
+
+from conftest import shared
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDOC_INSTALLED = (DICTD_DIR / "foldoc.index").is_file()
+
+
+def topiclab(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "topiclab", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+@pytest.fixture(scope="module")
+def small_shared(tmp_path_factory) -> Path:
+    """A shared-corpora folder with slices of three of the real files (and no tweets)."""
+    folder = tmp_path_factory.mktemp("shared")
+    for file, rows in (("m10_titles.parquet", 60), ("20newsgroups_clean.parquet", 40),
+                       ("wordnet_glosses.parquet", 300)):
+        pd.read_parquet(shared(file)).head(rows).to_parquet(folder / file)
+    return folder
+
+
+def test_data_writes_the_files_and_a_second_run_keeps_them(tmp_path, small_shared):
+    result = topiclab("data", "bbc", "m10", "20ng", "wordnet", "--from", str(small_shared), "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["20newsgroups.parquet", "bbc_news.parquet", "m10_titles.parquet",
+                                                      "wordnet_glosses_20k.parquet"]
+    assert "written" in result.stdout and "2,225 documents, 5 classes" in result.stdout
+    bbc = pd.read_parquet(out / "bbc_news.parquet")
+    assert list(bbc.columns[:2]) == ["text", "label"] and {"doc_id", "title"} <= set(bbc.columns)
+    assert set(bbc["label"]) == {"business", "entertainment", "politics", "sports", "tech"}
+    m10 = pd.read_parquet(out / "m10_titles.parquet")
+    pd.testing.assert_frame_equal(m10, pd.read_parquet(small_shared / "m10_titles.parquet"))
+    wordnet = pd.read_parquet(out / "wordnet_glosses_20k.parquet")
+    assert len(wordnet) == 300 < WORDNET_SAMPLE  # a folder smaller than the sample is taken whole, shuffled
+    assert not any(p.name.startswith(".") for p in out.iterdir())  # no temporary files left behind
+
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    again = topiclab("data", "bbc", "m10", "20ng", "wordnet", "--from", str(small_shared), "-o", "out", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "written" not in again.stdout and again.stdout.count("kept") == 4
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_a_missing_source_is_named_with_how_to_fix_it(tmp_path, small_shared):
+    result = topiclab("data", "tweets", "m10", "--from", str(small_shared), "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "missing" in result.stdout and "trump_tweets_2009_2017_all.parquet is missing" in result.stdout
+    assert "--from PATH" in result.stdout and "Traceback" not in result.stderr
+    assert (tmp_path / "out" / "m10_titles.parquet").exists()  # the others are still written
+    assert not (tmp_path / "out" / "trump_tweets.parquet").exists()
+
+
+def test_without_a_shared_folder_the_shared_corpora_are_skipped(tmp_path):
+    result = topiclab("data", "m10", "-o", "out", cwd=tmp_path, TOPICLAB_SHARED_DATA=str(tmp_path / "nowhere"))
+    assert result.returncode == 0
+    assert "skipped" in result.stdout and "--from PATH" in result.stdout
+    bad = topiclab("data", "--from", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert bad.returncode == 2 and "no such folder" in bad.stderr
+    unknown = topiclab("data", "imdb", cwd=tmp_path)
+    assert unknown.returncode == 2 and "choose from bbc, foldoc" in unknown.stderr
+
+
+def test_foldoc_missing_says_which_package_to_install(tmp_path):
+    with pytest.raises(CorpusError, match="apt-get install dict-foldoc"):
+        load_foldoc(tmp_path)
+
+
+@pytest.mark.skipif(not FOLDOC_INSTALLED, reason="FOLDOC is not installed (apt-get install dict-foldoc)")
+def test_foldoc_has_one_labeled_definition_per_sense():
+    frame = load_foldoc()
+    assert list(frame.columns) == ["doc_id", "term", "text", "label"] and frame["doc_id"].is_unique
+    assert len(frame) > 7000 and frame["label"].nunique() >= 40
+    assert frame["label"].value_counts().min() >= 20
+    assert not frame["label"].isin(["jargon", "humour", "spelling", "abuse"]).any()
+    definitions = pd.Series([text[len(term) + 2:] for term, text in zip(frame["term"], frame["text"])])
+    assert not definitions.str.contains(r"[{}]|https?://|\(\d{4}-\d\d-\d\d\)", regex=True).any()
+    abc = frame[frame["term"] == "ABC"].set_index("doc_id")["label"].to_dict()
+    assert abc == {"ABC#2": "language", "ABC#3": "language"}  # a class per sense; #1 is only a cross-reference
+    assert frame.loc[frame["term"] == "ABC ALGOL", "text"].iloc[0].startswith("ABC ALGOL: An extension of ALGOL 60")
+
+
+@pytest.mark.skipif(not FOLDOC_INSTALLED, reason="FOLDOC is not installed (apt-get install dict-foldoc)")
+def test_data_writes_foldoc(tmp_path):
+    result = topiclab("data", "foldoc", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_parquet(tmp_path / "out" / SAMPLE_CORPORA["foldoc"].file)
+    assert list(frame.columns) == ["text", "label", "doc_id", "term"]
+    pd.testing.assert_frame_equal(frame[["doc_id", "term", "text", "label"]], load_foldoc())
