@@ -54,9 +54,9 @@ def test_cache_is_keyed_by_model_identity(config, texts):
 
 def test_damaged_row_is_detected_and_re_embedded(config, texts):
     clean, _ = embed_documents(texts[:10], config)
-    with sqlite3.connect(config.cache_dir / "embeddings.sqlite") as db:
-        db.execute("UPDATE embeddings SET crc = crc + 1 WHERE text_hash IN "
-                   "(SELECT text_hash FROM embeddings ORDER BY text_hash LIMIT 3)")
+    with sqlite3.connect(config.cache_dir / "vectors.sqlite") as db:
+        db.execute("UPDATE vectors SET crc = crc + 1 WHERE text_hash IN "
+                   "(SELECT text_hash FROM vectors ORDER BY text_hash LIMIT 3)")
     again, report = embed_documents(texts[:10], config)
     assert (report.n_cached, report.n_embedded, report.cache_damaged_rows) == (7, 3, 3)
     np.testing.assert_allclose(again, clean, rtol=1e-6)
@@ -64,14 +64,14 @@ def test_damaged_row_is_detected_and_re_embedded(config, texts):
 
 def test_damaged_cache_file_is_moved_aside_and_rebuilt(config, texts):
     embed_documents(texts[:10], config)
-    path = config.cache_dir / "embeddings.sqlite"
+    path = config.cache_dir / "vectors.sqlite"
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"this is not a database" * 100)
     vectors, report = embed_documents(texts[:10], config)
     assert report.n_embedded == 10 and vectors.shape[0] == 10
     assert any("damaged and rebuilt" in note for note in report.notes)
-    assert list(config.cache_dir.glob("embeddings.sqlite.damaged-*"))
+    assert list(config.cache_dir.glob("vectors.sqlite.damaged-*"))
     assert EmbeddingCache(config.cache_dir).count() == 10
 
 
@@ -105,7 +105,7 @@ def test_two_processes_share_the_cache_without_corruption(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()[-2000:]
-    with sqlite3.connect(cache_dir / "embeddings.sqlite") as db:
+    with sqlite3.connect(cache_dir / "vectors.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     texts = [f"process document {i} about topic {i % 7}" for i in range(3000)]
     _, report = embed_documents(texts, EmbeddingConfig(model="wordllama", cache_dir=cache_dir))
