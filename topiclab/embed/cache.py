@@ -60,11 +60,16 @@ def text_hashes(texts: list[str]) -> list[bytes]:
 
 
 class Found:
-    """What the cache held for a list of texts: their positions, vectors (one row each) and token counts
-    (-1 where unknown). Texts that appear twice are found twice."""
+    """What the cache held for a list of texts: `vectors[rows[j]]` and `n_tokens[rows[j]]` (-1 where unknown)
+    belong to the text at `positions[j]`; a text that appears twice is found twice, stored once."""
 
-    def __init__(self, positions: np.ndarray, vectors: np.ndarray, n_tokens: np.ndarray):
-        self.positions, self.vectors, self.n_tokens = positions, vectors, n_tokens
+    def __init__(self, positions: np.ndarray, rows: np.ndarray, vectors: np.ndarray, n_tokens: np.ndarray):
+        self.positions, self.rows, self.vectors, self.n_tokens = positions, rows, vectors, n_tokens
+
+    @classmethod
+    def nothing(cls) -> "Found":
+        empty = np.empty(0, np.int64)
+        return cls(empty, empty, np.empty((0, 0), np.float32), empty)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -94,15 +99,14 @@ class EmbeddingCache:
             seen = {row[0] for row in rows}
             rows += self._copy_from_legacy(key, [h for h in positions if h not in seen])
         if not rows:
-            return Found(np.empty(0, np.int64), np.empty((0, 0), np.float32), np.empty(0, np.int64))
-        order = [i for row in rows for i in positions[row[0]]]
-        repeats = [len(positions[row[0]]) for row in rows]
-        dim = rows[0][1]
-        vectors = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.float32).reshape(len(rows), dim)
+            return Found.nothing()
+        found_at = [positions[row[0]] for row in rows]
+        vectors = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.float32).reshape(len(rows), rows[0][1])
         counts = np.array([_NO_COUNT if row[4] is None else row[4] for row in rows], dtype=np.int64)
-        if max(repeats) > 1:
-            vectors, counts = np.repeat(vectors, repeats, axis=0), np.repeat(counts, repeats)
-        return Found(np.array(order, dtype=np.int64), vectors, counts)
+        if len(found_at) == sum(map(len, found_at)):  # no text twice: row j is at found_at[j][0]
+            return Found(np.array([at[0] for at in found_at], np.int64), np.arange(len(rows)), vectors, counts)
+        pairs = [(i, j) for j, at in enumerate(found_at) for i in at]
+        return Found(np.array([i for i, _ in pairs], np.int64), np.array([j for _, j in pairs], np.int64), vectors, counts)
 
     def put(self, key: str, hashes: list[bytes], vectors: np.ndarray, n_tokens: Optional[np.ndarray] = None) -> None:
         """Store one vector per hash, in one transaction (a block that is written is kept whole)."""

@@ -81,7 +81,7 @@ def _identity(embedder: Embedder, config: EmbeddingConfig) -> dict:
 
 def _look_up(cache: Optional[EmbeddingCache], identity: dict, hashes: list[bytes]) -> Found:
     if cache is None:
-        return Found(np.empty(0, np.int64), np.empty((0, 0), np.float32), np.empty(0, np.int64))
+        return Found.nothing()
     return cache.get(model_key(identity), hashes)
 
 
@@ -93,8 +93,8 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
     vectors = np.empty((len(texts), found.vectors.shape[1]), np.float32) if len(found) else None
     token_counts = np.full(len(texts), -1, dtype=np.int64)
     if len(found):
-        vectors[found.positions] = found.vectors
-        token_counts[found.positions] = found.n_tokens
+        vectors[found.positions] = found.vectors[found.rows]
+        token_counts[found.positions] = found.n_tokens[found.rows]
     is_missing = np.ones(len(texts), dtype=bool)
     is_missing[found.positions] = False
     missing = np.flatnonzero(is_missing)
