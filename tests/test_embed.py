@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +55,9 @@ def test_cache_is_keyed_by_model_identity(config, texts):
 
 def test_damaged_row_is_detected_and_re_embedded(config, texts):
     clean, _ = embed_documents(texts[:10], config)
-    with sqlite3.connect(config.cache_dir / "embeddings.sqlite") as db:
-        db.execute("UPDATE embeddings SET crc = crc + 1 WHERE text_hash IN "
-                   "(SELECT text_hash FROM embeddings ORDER BY text_hash LIMIT 3)")
+    with sqlite3.connect(config.cache_dir / "vectors.sqlite") as db:
+        db.execute("UPDATE vectors SET crc = crc + 1 WHERE text_hash IN "
+                   "(SELECT text_hash FROM vectors ORDER BY text_hash LIMIT 3)")
     again, report = embed_documents(texts[:10], config)
     assert (report.n_cached, report.n_embedded, report.cache_damaged_rows) == (7, 3, 3)
     np.testing.assert_allclose(again, clean, rtol=1e-6)
@@ -64,15 +65,32 @@ def test_damaged_row_is_detected_and_re_embedded(config, texts):
 
 def test_damaged_cache_file_is_moved_aside_and_rebuilt(config, texts):
     embed_documents(texts[:10], config)
-    path = config.cache_dir / "embeddings.sqlite"
+    path = config.cache_dir / "vectors.sqlite"
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"this is not a database" * 100)
     vectors, report = embed_documents(texts[:10], config)
     assert report.n_embedded == 10 and vectors.shape[0] == 10
     assert any("damaged and rebuilt" in note for note in report.notes)
-    assert list(config.cache_dir.glob("embeddings.sqlite.damaged-*"))
+    assert list(config.cache_dir.glob("vectors.sqlite.damaged-*"))
     assert EmbeddingCache(config.cache_dir).count() == 10
+
+
+def test_vectors_in_the_older_cache_file_are_read_and_moved_over(config, texts):
+    fresh, _ = embed_documents(texts[:5], config)
+    new_file = config.cache_dir / "vectors.sqlite"
+    with closing(sqlite3.connect(config.cache_dir / "embeddings.sqlite")) as old, closing(sqlite3.connect(new_file)) as new:
+        old.execute("CREATE TABLE embeddings (model_key TEXT NOT NULL, text_hash BLOB NOT NULL, dim INTEGER NOT NULL, "
+                    "vector BLOB NOT NULL, crc INTEGER NOT NULL, n_tokens INTEGER, PRIMARY KEY (model_key, text_hash)) "
+                    "WITHOUT ROWID")  # the layout before vectors.sqlite
+        old.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?, ?)", new.execute("SELECT * FROM vectors"))
+        old.commit()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{new_file}{suffix}").unlink(missing_ok=True)
+    again, report = embed_documents(texts[:6], config)
+    assert (report.n_cached, report.n_embedded) == (5, 1)
+    np.testing.assert_array_equal(again[:5], fresh)
+    assert EmbeddingCache(config.cache_dir).count() == 6  # copied into the new file
 
 
 def test_cache_directory_not_writable(tmp_path, monkeypatch, texts):
@@ -105,7 +123,7 @@ def test_two_processes_share_the_cache_without_corruption(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()[-2000:]
-    with sqlite3.connect(cache_dir / "embeddings.sqlite") as db:
+    with sqlite3.connect(cache_dir / "vectors.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     texts = [f"process document {i} about topic {i % 7}" for i in range(3000)]
     _, report = embed_documents(texts, EmbeddingConfig(model="wordllama", cache_dir=cache_dir))
@@ -133,3 +151,116 @@ def test_packaged_minilm_offline_truncation_and_chunking(tmp_path, monkeypatch):
     np.testing.assert_allclose(chunked[:2], truncated[:2], rtol=1e-4, atol=1e-5)  # short texts: one window
     assert not np.allclose(chunked[2], truncated[2])
     assert np.isclose(np.linalg.norm(chunked[2]), 1.0, atol=1e-4)
+
+
+# ---------------------------------------------------------------- int8 (ONNX Runtime) and fp32 MiniLM
+_EXPORTER = """
+import sys
+from topiclab.embed import resolve_embedder
+embedder = resolve_embedder("all-MiniLM-L6-v2", cache_dir=sys.argv[1])
+vector = embedder.encode(["The match ended in a goalless draw."])[0]
+print(embedder.uses_int8, *vector[:4].round(6))
+"""
+
+
+@pytest.fixture(scope="module")
+def int8_cache(tmp_path_factory):
+    """One cache folder whose int8 MiniLM is exported once for the tests below (about half a minute)."""
+    folder = tmp_path_factory.mktemp("int8-cache")
+    resolve_embedder("all-MiniLM-L6-v2", cache_dir=folder).load()
+    return folder
+
+
+@pytest.fixture
+def bbc_texts(bbc_small):
+    return bbc_small["text"].tolist()[::40][:8]  # real articles, every class, some past the 256-token window
+
+
+@pytest.mark.integration
+def test_int8_is_offline_close_to_fp32_and_cached_apart(int8_cache, bbc_texts, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    int8_vectors, int8_report = embed_documents(bbc_texts, EmbeddingConfig(cache_dir=int8_cache))
+    fp32_vectors, fp32_report = embed_documents(bbc_texts, EmbeddingConfig(cache_dir=int8_cache, precision="fp32"))
+    assert int8_report.model["precision"] == "int8" and "precision" not in fp32_report.model
+    assert fp32_report.n_embedded == len(bbc_texts)  # int8 vectors never answer an fp32 request
+    assert model_key(int8_report.model) != model_key(fp32_report.model)
+    cosine = np.sum(int8_vectors * fp32_vectors, axis=1)
+    assert cosine.min() > 0.98, cosine
+    assert int8_report.n_too_long == fp32_report.n_too_long > 0  # same tokenizer, same window
+    _, again = embed_documents(bbc_texts, EmbeddingConfig(cache_dir=int8_cache))
+    assert (again.n_cached, again.n_embedded) == (len(bbc_texts), 0)
+
+
+@pytest.mark.integration
+def test_fp32_is_exactly_sentence_transformers(int8_cache, bbc_texts):
+    from sentence_transformers import SentenceTransformer
+
+    from topiclab.embed.backends import _packaged_minilm
+
+    expected = SentenceTransformer(str(_packaged_minilm()), device="cpu").encode(bbc_texts)
+    vectors, _ = embed_documents(bbc_texts, EmbeddingConfig(cache_dir=int8_cache, precision="fp32", cache=False))
+    np.testing.assert_array_equal(vectors, expected)
+
+
+@pytest.mark.integration
+def test_int8_vector_does_not_depend_on_its_neighbours(int8_cache, bbc_texts):
+    embedder = resolve_embedder("all-MiniLM-L6-v2", cache_dir=int8_cache)
+    together = embedder.encode(bbc_texts, batch_size=64)
+    alone = np.vstack([embedder.encode([text]) for text in bbc_texts])
+    np.testing.assert_allclose(together, alone, atol=1e-6)  # so a cached vector equals a fresh one
+
+
+@pytest.mark.integration
+def test_int8_export_is_reused(int8_cache, monkeypatch):
+    from topiclab.embed import int8
+
+    monkeypatch.setattr(int8, "_export", lambda *args: pytest.fail("exported a second time"))
+    embedder = resolve_embedder("all-MiniLM-L6-v2", cache_dir=int8_cache)
+    embedder.load()
+    assert embedder.uses_int8 and embedder.notes == []
+    result = subprocess.run([sys.executable, "-c", _EXPORTER, str(int8_cache)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("True") and "exporting" not in result.stderr
+
+
+@pytest.mark.integration
+def test_two_processes_exporting_at_once_leave_one_usable_model(tmp_path):
+    procs = [subprocess.Popen([sys.executable, "-c", _EXPORTER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        outputs.append(out.split())
+    assert outputs[0][0] == outputs[1][0] == "True"
+    np.testing.assert_allclose(np.array(outputs[0][1:], float), np.array(outputs[1][1:], float), atol=1e-5)
+    exported = list((tmp_path / "onnx").iterdir())
+    assert len(exported) == 1 and (exported[0] / "model.onnx").is_file()  # no half-written or temporary folder
+
+
+@pytest.mark.integration
+def test_without_onnxruntime_fp32_is_used_and_said(tmp_path, bbc_texts, monkeypatch):
+    from topiclab.embed import int8
+
+    monkeypatch.setattr(int8, "missing_runtime", lambda: "onnxruntime")
+    vectors, report = embed_documents(bbc_texts[:2], EmbeddingConfig(cache_dir=tmp_path))
+    assert "precision" not in report.model and vectors.shape == (2, 384)
+    assert any("fp32" in note and "onnxruntime" in note for note in report.notes)
+
+
+@pytest.mark.integration
+def test_failed_export_falls_back_to_fp32_once(tmp_path, bbc_texts, monkeypatch):
+    from topiclab.embed import int8
+
+    def refuse(*args):
+        raise RuntimeError("this model has an operator the exporter does not know")
+
+    monkeypatch.setattr(int8, "_export_fp32", refuse)
+    vectors, report = embed_documents(bbc_texts[:2], EmbeddingConfig(cache_dir=tmp_path))
+    assert "precision" not in report.model and vectors.shape == (2, 384)  # cached under the fp32 key
+    assert any("could not be exported" in note and "operator" in note for note in report.notes)
+    monkeypatch.setattr(int8, "_export_fp32", lambda *args: pytest.fail("tried to export again"))
+    _, again = embed_documents(bbc_texts[:2], EmbeddingConfig(cache_dir=tmp_path))
+    assert (again.n_cached, again.n_embedded) == (2, 0) and any("delete" in note for note in again.notes)
+    assert not [p for p in (tmp_path / "onnx").iterdir() if p.is_dir()]

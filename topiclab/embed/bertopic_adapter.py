@@ -6,7 +6,7 @@ import numpy as np
 from bertopic.backend import BaseEmbedder
 
 from topiclab.config import EmbeddingConfig
-from topiclab.embed.backends import Embedder, resolve_embedder
+from topiclab.embed.backends import Embedder, embedder_for
 
 
 class BERTopicBackend(BaseEmbedder):
@@ -17,7 +17,7 @@ class BERTopicBackend(BaseEmbedder):
 
     @classmethod
     def from_config(cls, config: EmbeddingConfig) -> "BERTopicBackend":
-        return cls(resolve_embedder(config.model, config.device), config.batch_size)
+        return cls(embedder_for(config), config.batch_size)
 
     def embed(self, documents, verbose: bool = False) -> np.ndarray:
         return self.embedder.encode(list(documents), self.batch_size)

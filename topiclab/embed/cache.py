@@ -4,6 +4,12 @@ One SQLite file holds every model's vectors, so a second run on the same corpus 
 most documents) embeds only what is new. SQLite's locking lets several processes read and write it at
 once. Each vector carries a CRC32: a damaged row is dropped and re-embedded; a damaged file is moved
 aside and rebuilt. Neither is ever used silently.
+
+Vectors live in an ordinary rowid table (rows appended in order, a small unique index on the key):
+SQLite's WITHOUT ROWID layout is meant for small rows and, with 1-2 KB vectors, made the file three
+times larger and writes six times slower. A cache written in that older layout (`embeddings.sqlite`)
+is still read: vectors found there are copied into the new file as they are used, and the old file
+can be deleted to reclaim its space.
 """
 
 from __future__ import annotations
@@ -24,29 +30,21 @@ from topiclab.sqlite_cache import open_cache_db
 
 log = logging.getLogger(__name__)
 
+FILE_NAME = "vectors.sqlite"
+_LEGACY_FILE_NAME = "embeddings.sqlite"  # the WITHOUT ROWID layout, read but never written
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS embeddings (
+CREATE TABLE IF NOT EXISTS vectors (
     model_key TEXT NOT NULL,
     text_hash BLOB NOT NULL,
     dim INTEGER NOT NULL,
     vector BLOB NOT NULL,
     crc INTEGER NOT NULL,
     n_tokens INTEGER,
-    PRIMARY KEY (model_key, text_hash)
-) WITHOUT ROWID
+    UNIQUE (model_key, text_hash)
+)
 """
-_BATCH = 500  # SQLite's variable limit is 999 on old builds
-
-
-def _add_token_counts(connection: sqlite3.Connection) -> None:
-    """Migrate a cache written before token counts were kept."""
-    if "n_tokens" in {row[1] for row in connection.execute("PRAGMA table_info(embeddings)")}:
-        return
-    try:
-        connection.execute("ALTER TABLE embeddings ADD COLUMN n_tokens INTEGER")
-    except sqlite3.OperationalError as exc:  # another process added it first
-        if "duplicate column" not in str(exc):
-            raise
+_BATCH = 900  # hashes per lookup: SQLite's variable limit is 999 on old builds
+_NO_COUNT = -1  # token count unknown (not stored, or not meaningful for the model)
 
 
 def default_cache_dir() -> Path:
@@ -57,59 +55,77 @@ def model_key(identity: dict) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def text_hash(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+def text_hashes(texts: list[str]) -> list[bytes]:
+    return [hashlib.sha256(t.encode("utf-8")).digest()[:16] for t in texts]
+
+
+class Found:
+    """What the cache held for a list of texts: `vectors[rows[j]]` and `n_tokens[rows[j]]` (-1 where unknown)
+    belong to the text at `positions[j]`; a text that appears twice is found twice, stored once."""
+
+    def __init__(self, positions: np.ndarray, rows: np.ndarray, vectors: np.ndarray, n_tokens: np.ndarray):
+        self.positions, self.rows, self.vectors, self.n_tokens = positions, rows, vectors, n_tokens
+
+    @classmethod
+    def nothing(cls) -> "Found":
+        empty = np.empty(0, np.int64)
+        return cls(empty, empty, np.empty((0, 0), np.float32), empty)
+
+    def __len__(self) -> int:
+        return len(self.positions)
 
 
 class EmbeddingCache:
-    """Get and put float32 vectors for (model_key, text), with each text's token count (so a cached
+    """Get and put float32 vectors for (model_key, text hash), with each text's token count (so a cached
     run still knows how many documents the model's window cut). Damaged rows count in `damaged_rows`."""
 
     def __init__(self, directory: Optional[Union[str, Path]] = None):
         self.directory = Path(directory) if directory is not None else default_cache_dir()
-        self.path = self.directory / "embeddings.sqlite"
+        self.path = self.directory / FILE_NAME
         self.damaged_rows = 0
         self.rebuilt_from: Optional[Path] = None
         self._ensure_writable()
         self._connection = self._open()
+        self._legacy = _open_legacy(self.directory / _LEGACY_FILE_NAME)
 
     # ------------------------------------------------------------------ public
-    def get(self, key: str, texts: list[str]) -> dict[int, tuple[np.ndarray, Optional[int]]]:
-        """(vector, token count) found for `texts`, by position; damaged rows are deleted and left out."""
-        hashes = [text_hash(t) for t in texts]
+    def get(self, key: str, hashes: list[bytes]) -> Found:
+        """The vectors stored for `hashes` (see `text_hashes`); damaged rows are deleted and left out."""
         positions: dict[bytes, list[int]] = {}
         for i, h in enumerate(hashes):
             positions.setdefault(h, []).append(i)
-        found: dict[int, tuple[np.ndarray, Optional[int]]] = {}
-        unique = list(positions)
-        for start in range(0, len(unique), _BATCH):
-            chunk = unique[start:start + _BATCH]
-            rows = self._connection.execute(
-                f"SELECT text_hash, dim, vector, crc, n_tokens FROM embeddings WHERE model_key = ? AND text_hash IN "
-                f"({','.join('?' * len(chunk))})", [key, *chunk]).fetchall()
-            for h, dim, blob, crc, n_tokens in rows:
-                if zlib.crc32(blob) != crc or len(blob) != dim * 4:
-                    self._drop(key, h)
-                    continue
-                vector = np.frombuffer(blob, dtype=np.float32)
-                for i in positions[h]:
-                    found[i] = (vector, n_tokens)
-        return found
+        rows = self._select(self._connection, key, list(positions), drop_damaged=True)
+        if self._legacy is not None and len(rows) < len(positions):
+            seen = {row[0] for row in rows}
+            rows += self._copy_from_legacy(key, [h for h in positions if h not in seen])
+        if not rows:
+            return Found.nothing()
+        found_at = [positions[row[0]] for row in rows]
+        vectors = np.frombuffer(b"".join(row[2] for row in rows), dtype=np.float32).reshape(len(rows), rows[0][1])
+        counts = np.array([_NO_COUNT if row[4] is None else row[4] for row in rows], dtype=np.int64)
+        if len(found_at) == sum(map(len, found_at)):  # no text twice: row j is at found_at[j][0]
+            return Found(np.array([at[0] for at in found_at], np.int64), np.arange(len(rows)), vectors, counts)
+        pairs = [(i, j) for j, at in enumerate(found_at) for i in at]
+        return Found(np.array([i for i, _ in pairs], np.int64), np.array([j for _, j in pairs], np.int64), vectors, counts)
 
-    def put(self, key: str, texts: list[str], vectors: np.ndarray, n_tokens: Optional[list[int]] = None) -> None:
+    def put(self, key: str, hashes: list[bytes], vectors: np.ndarray, n_tokens: Optional[np.ndarray] = None) -> None:
+        """Store one vector per hash, in one transaction (a block that is written is kept whole)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        counts = n_tokens if n_tokens is not None else [None] * len(texts)
-        rows = [(key, text_hash(t), int(v.shape[0]), v.tobytes(), zlib.crc32(v.tobytes()), None if n is None else int(n))
-                for t, v, n in zip(texts, vectors, counts)]
-        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?)", rows))
+        dim = int(vectors.shape[1])
+        counts = [None] * len(hashes) if n_tokens is None else [None if n < 0 else int(n) for n in n_tokens]
+        blobs = [v.tobytes() for v in vectors]
+        rows = [(key, h, dim, blob, zlib.crc32(blob), n) for h, blob, n in zip(hashes, blobs, counts)]
+        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows))
 
     def count(self, key: Optional[str] = None) -> int:
         if key is None:
-            return self._connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
-        return self._connection.execute("SELECT COUNT(*) FROM embeddings WHERE model_key = ?", [key]).fetchone()[0]
+            return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        return self._connection.execute("SELECT COUNT(*) FROM vectors WHERE model_key = ?", [key]).fetchone()[0]
 
     def close(self) -> None:
         self._connection.close()
+        if self._legacy is not None:
+            self._legacy.close()
 
     def __enter__(self) -> "EmbeddingCache":
         return self
@@ -118,6 +134,39 @@ class EmbeddingCache:
         self.close()
 
     # ------------------------------------------------------------------ internals
+    def _select(self, connection: sqlite3.Connection, key: str, hashes: list[bytes], drop_damaged: bool,
+                table: str = "vectors") -> list[tuple]:
+        """(hash, dim, blob, crc, n_tokens) rows whose CRC and length check out."""
+        good, damaged = [], []
+        for start in range(0, len(hashes), _BATCH):
+            chunk = hashes[start:start + _BATCH]
+            for row in connection.execute(
+                    f"SELECT text_hash, dim, vector, crc, n_tokens FROM {table} WHERE model_key = ? AND text_hash IN "
+                    f"({','.join('?' * len(chunk))})", [key, *chunk]):
+                (good if zlib.crc32(row[2]) == row[3] and len(row[2]) == row[1] * 4 else damaged).append(row)
+        if damaged:
+            self.damaged_rows += len(damaged)
+            log.warning("%d damaged vectors in the embedding cache %s were dropped and will be re-embedded.",
+                        len(damaged), self.path)
+            if drop_damaged:
+                self._write(lambda c: c.executemany("DELETE FROM vectors WHERE model_key = ? AND text_hash = ?",
+                                                    [(key, row[0]) for row in damaged]))
+        return good
+
+    def _copy_from_legacy(self, key: str, hashes: list[bytes]) -> list[tuple]:
+        try:
+            rows = self._select(self._legacy, key, hashes, drop_damaged=False, table="embeddings")
+        except sqlite3.Error as exc:  # an old file that cannot be read is only a missed chance
+            log.warning("The old embedding cache %s cannot be read (%s); ignoring it.",
+                        self.directory / _LEGACY_FILE_NAME, exc)
+            self._legacy.close()
+            self._legacy = None
+            return []
+        if rows:
+            self._write(lambda c: c.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)",
+                                                [(key, *row) for row in rows]))
+        return rows
+
     def _ensure_writable(self) -> None:
         hint = "Set TOPICLAB_CACHE or embedding.cache_dir to a writable folder, or turn the cache off (--no-cache)."
         try:
@@ -131,7 +180,6 @@ class EmbeddingCache:
     def _open(self) -> sqlite3.Connection:
         try:
             connection, self.rebuilt_from = open_cache_db(self.path, _SCHEMA, timeout=120, what="Embedding cache")
-            _add_token_counts(connection)
         except sqlite3.OperationalError as exc:  # locked or unreadable: not damage
             raise CacheError(f"Cannot open the embedding cache {self.path}: {exc}") from None
         return connection
@@ -146,7 +194,18 @@ class EmbeddingCache:
                 self._connection.execute("ROLLBACK")
             raise CacheError(f"Cannot write to the embedding cache {self.path}: {exc}") from None
 
-    def _drop(self, key: str, h: bytes) -> None:
-        self.damaged_rows += 1
-        log.warning("A damaged vector in the embedding cache %s was dropped and will be re-embedded.", self.path)
-        self._write(lambda c: c.execute("DELETE FROM embeddings WHERE model_key = ? AND text_hash = ?", [key, h]))
+
+def _open_legacy(path: Path) -> Optional[sqlite3.Connection]:
+    """The older cache file, read-only, when there is one with vectors in it."""
+    if not path.exists():
+        return None
+    connection = None
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=120)
+        connection.execute("SELECT model_key, text_hash, dim, vector, crc, n_tokens FROM embeddings LIMIT 1").fetchall()
+        return connection
+    except sqlite3.Error as exc:
+        if connection is not None:
+            connection.close()
+        log.warning("The old embedding cache %s cannot be read (%s); ignoring it.", path, exc)
+        return None

@@ -10,10 +10,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from topiclab.config import EmbeddingConfig
-from topiclab.embed.backends import Embedder, resolve_embedder
-from topiclab.embed.cache import EmbeddingCache, model_key
+from topiclab.embed.backends import Embedder, embedder_for
+from topiclab.embed.cache import EmbeddingCache, Found, model_key, text_hashes
 
-_BLOCK = 256  # documents embedded, then written to the cache, per step: an interrupted run keeps its work
+# Documents are embedded and written to the cache in blocks, so an interrupted run keeps its work. A
+# block starts small and doubles while one takes under _BLOCK_SECONDS: a slow model commits every few
+# seconds, a fast static one in blocks large enough that SQLite's per-transaction cost disappears.
+_FIRST_BLOCK = 256
+_MAX_BLOCK = 16384
+_BLOCK_SECONDS = 2.0
 _PROGRESS_FROM = 2000  # documents to embed before a progress bar is worth showing
 
 
@@ -39,44 +44,83 @@ def embed_documents(texts: list[str], config: Optional[EmbeddingConfig] = None,
                     embedder: Optional[Embedder] = None, progress: Optional[bool] = None) -> tuple[np.ndarray, EmbeddingReport]:
     """Vectors for `texts` (one row each), using and filling the on-disk cache."""
     config = config or EmbeddingConfig()
-    embedder = embedder or resolve_embedder(config.model, config.device)
+    embedder = embedder or embedder_for(config)
     started = time.perf_counter()
-    identity = {**embedder.identity, "long_documents": config.long_documents}
-    window = identity.get("max_seq_length")  # read from the model's files: a cached run never loads the model
-    report = EmbeddingReport(model=identity, n_documents=len(texts), long_documents=config.long_documents)
-
     cache = EmbeddingCache(config.cache_dir) if config.cache else None
-    key = model_key(identity)
-    found = cache.get(key, texts) if cache else {}
-    missing = [i for i in range(len(texts)) if i not in found]
-    report.n_cached = len(texts) - len(missing)
-    if cache and cache.rebuilt_from:
-        report.notes.append(f"the embedding cache was damaged and rebuilt (old file kept at {cache.rebuilt_from})")
-
-    vectors = {i: vector for i, (vector, _) in found.items()}
-    token_counts = {i: n for i, (_, n) in found.items()}
-    if missing:
-        missing_texts = [texts[i] for i in missing]
+    try:
+        hashes = text_hashes(texts) if cache else []
+        identity = _identity(embedder, config)  # from the model's files: a cached corpus never loads the model
+        found = _look_up(cache, identity, hashes)
+        if len(found) < len(texts):
+            embedder.load()  # may export a model once, or fall back to another precision: a new identity
+            if _identity(embedder, config) != identity:
+                identity = _identity(embedder, config)
+                found = _look_up(cache, identity, hashes)
+        report = EmbeddingReport(model=identity, n_documents=len(texts), n_cached=len(found),
+                                 long_documents=config.long_documents, notes=list(embedder.notes))
+        if cache and cache.rebuilt_from:
+            report.notes.append(f"the embedding cache was damaged and rebuilt (old file kept at {cache.rebuilt_from})")
+        window = identity.get("max_seq_length")
+        vectors, token_counts = _embed_missing(texts, hashes, found, embedder, config, cache, model_key(identity),
+                                               bool(window), progress)
+        report.n_embedded = len(texts) - len(found)
         if window:
-            token_counts.update(zip(missing, embedder.token_counts(missing_texts).tolist()))
-        show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
-        with tqdm(total=len(missing), desc="Embedding", unit="doc", disable=not show) as bar:
-            for start in range(0, len(missing), _BLOCK):
-                block = missing_texts[start:start + _BLOCK]
-                block_vectors = _encode(embedder, block, config)
-                if cache:
-                    block_ids = missing[start:start + _BLOCK]
-                    cache.put(key, block, block_vectors, [token_counts.get(i) for i in block_ids])
-                vectors.update(zip(missing[start:start + _BLOCK], block_vectors))
-                bar.update(len(block))
-        report.n_embedded = len(missing)
-    if window:
-        report.n_too_long = sum(1 for n in token_counts.values() if n is not None and n > window)
-    if cache:
-        report.cache_damaged_rows = cache.damaged_rows
-        cache.close()
+            report.n_too_long = int(np.count_nonzero(token_counts > window))
+        if cache:
+            report.cache_damaged_rows = cache.damaged_rows
+    finally:
+        if cache:
+            cache.close()
     report.seconds = round(time.perf_counter() - started, 3)
-    return np.vstack([vectors[i] for i in range(len(texts))]).astype(np.float32), report
+    return vectors, report
+
+
+def _identity(embedder: Embedder, config: EmbeddingConfig) -> dict:
+    return {**embedder.identity, "long_documents": config.long_documents}
+
+
+def _look_up(cache: Optional[EmbeddingCache], identity: dict, hashes: list[bytes]) -> Found:
+    if cache is None:
+        return Found.nothing()
+    return cache.get(model_key(identity), hashes)
+
+
+def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder: Embedder, config: EmbeddingConfig,
+                   cache: Optional[EmbeddingCache], key: str, counted: bool,
+                   progress: Optional[bool]) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's vector and token count (-1 where unknown): the cached ones, then the rest embedded
+    longest first (batches of similar length pad least), block by block, each block written to the cache."""
+    vectors = np.empty((len(texts), found.vectors.shape[1]), np.float32) if len(found) else None
+    token_counts = np.full(len(texts), -1, dtype=np.int64)
+    if len(found):
+        vectors[found.positions] = found.vectors[found.rows]
+        token_counts[found.positions] = found.n_tokens[found.rows]
+    is_missing = np.ones(len(texts), dtype=bool)
+    is_missing[found.positions] = False
+    missing = np.flatnonzero(is_missing)
+    missing = missing[np.argsort([-len(texts[i]) for i in missing], kind="stable")]
+    show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
+    with tqdm(total=len(missing), desc="Embedding", unit="doc", disable=not show) as bar:
+        start, size = 0, _FIRST_BLOCK
+        while start < len(missing):
+            block = missing[start:start + size]
+            block_texts = [texts[i] for i in block]
+            began = time.perf_counter()
+            block_vectors = _encode(embedder, block_texts, config)
+            if counted:
+                token_counts[block] = embedder.token_counts(block_texts)
+            if vectors is None:
+                vectors = np.empty((len(texts), block_vectors.shape[1]), np.float32)
+            vectors[block] = block_vectors
+            if cache:
+                cache.put(key, [hashes[i] for i in block], block_vectors, token_counts[block] if counted else None)
+            bar.update(len(block))
+            start += len(block)
+            if time.perf_counter() - began < _BLOCK_SECONDS:
+                size = min(2 * size, _MAX_BLOCK)
+    if vectors is None:  # no documents at all
+        vectors = np.empty((0, 0), np.float32)
+    return vectors, token_counts
 
 
 def _encode(embedder: Embedder, texts: list[str], config: EmbeddingConfig) -> np.ndarray:

@@ -248,7 +248,8 @@ class TopicModel(BaseEstimator):
             return self.embedder
         from topiclab.embed import resolve_embedder
 
-        return resolve_embedder(self.embedder, self._config.embedding.device)
+        config = self._config.embedding
+        return resolve_embedder(self.embedder, config.device, config.precision, config.cache_dir)
 
     def _embed_words(self, phrases: list[str]) -> np.ndarray:
         return normalize(self._embeddings(phrases, None))
