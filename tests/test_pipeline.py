@@ -10,7 +10,7 @@ import pytest
 
 from topiclab import assign_topics, fit_run, load_run
 from topiclab.errors import EmbeddingError, RunError, TopicLabError
-from topiclab.metrics import npmi_coherence, run_metrics, topic_diversity
+from topiclab.metrics import run_metrics, topic_diversity
 from topiclab.results import load_model
 
 from conftest import FAST
