@@ -133,7 +133,7 @@ class Partitions:
         try:
             with stage(f"{what} in {self.count} partitions on {workers} Dask worker(s)", self.show,
                        total=self.count, unit="partition") as bar:
-                for future in as_completed(futures):
+                for future in as_completed(futures, loop=self.client.loop):
                     results[order[future.key]] = future.result()
                     bar.update()
         except TopicLabError:
