@@ -89,7 +89,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         labels = corpus.documents["label"].tolist() if "label" in corpus.documents else None
         model = TopicModel(config, progress=show).fit(corpus.texts, labels, embeddings=embeddings,
                                                       partitions=partitions)
-        watch.seconds.update(model.stage_seconds_)
+        watch.seconds.update({k: v for k, v in model.stage_seconds_.items() if k != "embed"})  # embedded above
         if partitions is not None:
             compute = {"compute": partitions.summary()}
 
