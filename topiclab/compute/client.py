@@ -22,7 +22,8 @@ def connect(scheduler: str) -> Iterator["distributed.Client"]:  # noqa: F821
         if scheduler == "local":
             with LocalCluster(processes=True, threads_per_worker=1, dashboard_address="127.0.0.1:0",
                               scheduler_kwargs={"dashboard": False},
-                              silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                              silence_logs=logging.ERROR) as cluster, \
+                    Client(cluster, set_as_default=False) as client:
                 yield client
             return
         with _reach(scheduler, Client) as client:

@@ -142,6 +142,9 @@ class Partitions:
             raise ComputeError(f"A Dask worker cannot read the partition {exc.filename or exc}: the workers must "
                                f"see the working folder {self.folder}. On a cluster of several machines set "
                                "compute.work_dir to a folder every machine mounts at the same path.") from None
+        except ImportError as exc:
+            raise ComputeError(f"A Dask worker cannot import what the task needs ({exc}): install the same topiclab "
+                               "(with its dependencies) on every worker machine.") from None
         except KilledWorker:
             raise ComputeError(f"A Dask worker died while {what.lower()} (out of memory?): lower "
                                "compute.partition_size, or give the workers more memory.") from None
