@@ -308,6 +308,13 @@ class ComputeConfig(_Section):
     scheduler: Optional[str] = Field(None, description="A Dask scheduler address (tcp://host:8786) to embed and "
                                      "assign topics on a cluster, or 'local' for a local cluster; empty: this "
                                      "process.", json_schema_extra=MACHINE_LOCAL)
+    partition_size: int = Field(50_000, ge=100, le=10_000_000, description="Most documents per partition on a Dask "
+                                "cluster (a worker holds about this many texts and vectors at a time); corpora are "
+                                "cut into at least two partitions per worker.")
+    work_dir: Optional[str] = Field(None, description="Folder for the Parquet partitions a Dask cluster reads and "
+                                    "writes (texts in, vectors out): on a cluster of several machines, one every "
+                                    "machine mounts at the same path. Empty: a temporary folder on this machine.",
+                                    json_schema_extra=MACHINE_LOCAL)
 
 
 class RunConfig(_Section):

@@ -33,5 +33,9 @@ class ReportError(TopicLabError):
     """A report or batch cannot run as asked (its notebook failed, its batch file is invalid, ...)."""
 
 
+class ComputeError(TopicLabError):
+    """The Dask cluster cannot be reached, has no workers, or its workers cannot read the partitions."""
+
+
 class FigureError(TopicLabError):
     """A figure cannot be drawn from this run (a column, projection or aspect it needs is missing)."""

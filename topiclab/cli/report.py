@@ -68,6 +68,8 @@ def batch(
     workers: Optional[int] = typer.Option(None, min=1,
                                           help="Reports run at once (default: the file's workers, else 1)."),
     kernel: Optional[str] = KernelOption,
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=BY_NAME["scheduler"].description()
+                                            + " For every report (the file's scheduler: otherwise)."),
 ) -> None:
     """Run one report per corpus and settings variant, then write index.html linking them all.
 
@@ -78,7 +80,8 @@ def batch(
     from topiclab.report import run_batch
 
     try:
-        results, index = run_batch(batch_file, output_dir=output_dir, workers=workers, kernel=kernel)
+        results, index = run_batch(batch_file, output_dir=output_dir, workers=workers, kernel=kernel,
+                                   scheduler=scheduler)
     except KeyboardInterrupt:
         typer.secho("Interrupted. Run the same command again to resume: finished reports are skipped.",
                     fg=typer.colors.YELLOW, err=True)

@@ -26,7 +26,7 @@ def update(
     from topiclab.workflow import update_run
 
     columns = {key.removeprefix("corpus."): value for key, value in given_settings.items() if key.startswith("corpus.")}
-    run = update_run(run_dir, corpus, **columns)
+    run = update_run(run_dir, corpus, scheduler=given_settings.get("compute.scheduler"), **columns)
     last = run.manifest["updates"][-1]
     typer.echo(f"Added {last['n_documents']:,} documents to {run.path} ({len(run.documents):,} in all); "
                f"{len(last['new_topics'])} new topic(s)"

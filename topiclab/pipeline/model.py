@@ -22,7 +22,7 @@ from topiclab.errors import ConfigError, TopicLabError
 from topiclab.pipeline import MIN_DOCUMENTS, guidance
 from topiclab.pipeline.cluster import Layers, cluster
 from topiclab.pipeline.neighbors import normalize
-from topiclab.pipeline.predictor import OUTLIER, Assignment, Reference, choose_reference
+from topiclab.pipeline.predictor import OUTLIER, Assignment, Reference, choose_reference, decide
 from topiclab.pipeline.reduce import ReductionCache, fingerprint, neighbor_graph, umap_layout
 from topiclab.pipeline.words import TermCounts
 from topiclab.progress import Stopwatch, stage, wanted
@@ -76,9 +76,13 @@ class TopicModel(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, documents: Sequence[str], y: Optional[Sequence] = None, *,
-            embeddings: Optional[np.ndarray] = None) -> "TopicModel":
+            embeddings: Optional[np.ndarray] = None, partitions=None) -> "TopicModel":
         """Fit topics on `documents` (texts). `y` holds known topic labels for some documents (None or ''
-        for the rest): semi-supervised topics; a label for every document gives supervised topics."""
+        for the rest): semi-supervised topics; a label for every document gives supervised topics.
+
+        `partitions` (a `topiclab.compute.Partitions` of the same documents, in order) runs the vote that gives
+        every document its topic, and the term counts, on a Dask cluster, partition by partition; the reduction
+        and clustering still run here on the fit sample, so the topics are the same as without it."""
         config = self._config
         texts = [str(t) for t in documents]
         watch = Stopwatch()
@@ -118,22 +122,22 @@ class TopicModel(BaseEstimator):
             else 0.0
         self.level_ = self._level(self.layers_, reduced_input[clusterable])
         with watch("assign"):
-            self._finish(texts, embeddings, unit, plan, show)
+            self._finish(texts, embeddings, unit, plan, show, partitions)
         self.n_documents_ = n
         self.updates_ = []
         self.stage_seconds_ = {**watch.seconds, **self._finish_seconds}
         return self
 
     def _finish(self, texts: list[str], embeddings: np.ndarray, unit: np.ndarray, plan: guidance.Guidance,
-                show: bool) -> None:
+                show: bool, partitions=None) -> None:
         """Everything after the clustering, from the chosen layer: topics, the vote, words, vectors."""
         watch = Stopwatch()
         with watch("assign"):
             topics, assigned_by = self._topics(self.layers_.labels[self.level_], self.layer_positions_, plan,
                                                len(texts))
-            self._assign_rest(unit, topics, assigned_by, self.fit_sample_, show)
+            counts = self._assign_rest(unit, topics, assigned_by, self.fit_sample_, show, partitions)
         with watch("words"):
-            self._describe(texts, embeddings, topics, plan, show)
+            self._describe(texts, embeddings, self.topics_, plan, show, counts)
             if self._config.topics.nr_topics:
                 from topiclab.pipeline.edits import reduce_topics
 
@@ -341,8 +345,9 @@ class TopicModel(BaseEstimator):
         return topics, assigned_by
 
     def _assign_rest(self, unit: np.ndarray, topics: np.ndarray, assigned_by: np.ndarray, sample: np.ndarray,
-                     show: bool) -> None:
-        """Reference from the decided documents; the vote for the others; honest probabilities for all."""
+                     show: bool, partitions=None) -> Optional[TermCounts]:
+        """Reference from the decided documents; the vote for the others; honest probabilities for all. With
+        `partitions` (see `fit`) the vote runs on the cluster, which also returns the term counts."""
         config = self._config
         in_sample = np.zeros(len(topics), bool)
         in_sample[sample] = True
@@ -358,24 +363,26 @@ class TopicModel(BaseEstimator):
         if config.topics.outlier_reduction == "centroids":
             ids = np.unique(topics[topics != OUTLIER])
             centroids = (ids, normalize(np.vstack([unit[topics == t].mean(axis=0) for t in ids])))
-        with stage("Topics by neighbour vote", show, total=len(unit), unit="doc") as bar:
-            voted = self.reference_.assign(unit, threshold=config.topics.outlier_threshold, keep_outliers=keep,
-                                           centroids=centroids, progress=bar.update)
-        undecided = (topics == OUTLIER) & ~(keep & in_sample)  # with 'none', HDBSCAN's noise stays noise
-        topics[undecided] = voted.topics[undecided]
-        assigned_by[undecided] = np.where(voted.topics[undecided] == OUTLIER, "", "neighbors")
-        self.topics_ = topics
-        self.assigned_by_ = assigned_by
-        known = np.isin(assigned_by, ("zero-shot", "label"))
-        self.probabilities_ = np.where(known, 1.0, voted.share_of(topics)).astype(np.float32)
-        self.neighbors_ = voted.neighbors
-        self.neighbor_similarities_ = voted.similarities
+        rule = {"threshold": config.topics.outlier_threshold, "keep_outliers": keep, "centroids": centroids}
+        counts = None
+        if partitions is None:
+            with stage("Topics by neighbour vote", show, total=len(unit), unit="doc") as bar:
+                result = decide(self.reference_, unit, topics, assigned_by, in_sample, **rule, progress=bar.update)
+        else:  # the same rule, partition by partition on the cluster, with each partition's term counts
+            result, counts = partitions.assign(self.reference_, topics, assigned_by, in_sample, rule,
+                                               config.vectorizer)
+        self.topics_, self.assigned_by_, self.probabilities_ = result.topics, result.assigned_by, result.probabilities
+        self.neighbors_, self.neighbor_similarities_ = result.neighbors, result.similarities
+        return counts
 
     def _describe(self, texts: list[str], embeddings: np.ndarray, topics: np.ndarray, plan: guidance.Guidance,
-                  show: bool) -> None:
-        """Words, sizes, centroids, representative documents and lineage of every topic."""
-        with stage("Topic words", show):
-            self.term_counts_ = TermCounts.from_documents(texts, topics, self._config.vectorizer)
+                  show: bool, counts: Optional[TermCounts] = None) -> None:
+        """Words, sizes, centroids, representative documents and lineage of every topic (`counts`: the term
+        counts per topic when the cluster already summed them)."""
+        with stage("Topic words", show, total=1, unit="pass") as bar:
+            self.term_counts_ = counts if counts is not None else \
+                TermCounts.from_documents(texts, topics, self._config.vectorizer)
+            bar.update()
         self.topic_ids_ = self.term_counts_.topic_ids.copy()
         self._refresh_words(changed=None)
         self._topic_vectors(embeddings)

@@ -2,8 +2,11 @@
 
 One function decides a document's topic wherever it happens (the fit's outliers, documents outside the
 fit sample, `transform` on new documents, an online update, a Dask partition): a similarity-weighted
-vote of its nearest reference documents. It is exact (a blocked matrix product, then a parallel top-k),
-so the same inputs give the same topics on one machine or on a cluster, block by block.
+vote of its nearest reference documents. It is exact and the same whatever the blocks: a float32 matrix
+product (BLAS) picks twice the candidates needed per row, whose similarities are then computed again in a
+fixed order in float64 and ranked (ties: the lower index). BLAS's own results change in the last bits with
+the block's shape, the thread count and the CPU, so a corpus cut into partitions on a Dask cluster would
+otherwise get slightly different neighbours than the same corpus at once; this way it gets the same.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import numpy as np
 
 #: Similarities computed per block: about 64 MB of float32 at a time, whatever the reference size.
 _BLOCK_CELLS = 16_000_000
+#: Candidates per neighbour wanted, picked by the fast product and ranked exactly: a true neighbour is missed
+#: only if more than this many others sit within float32 rounding (1e-6) of it.
+_CANDIDATES = 2
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:
@@ -29,18 +35,24 @@ def nearest(queries: np.ndarray, reference: np.ndarray, k: int, *, skip_self: bo
     best first. Both inputs must already be unit rows (`normalize`). `skip_self` treats `queries` as
     `reference` itself and leaves each row's own index out. `progress(n)` is called after each block of n
     queries."""
-    k = int(min(k, len(reference) - (1 if skip_self else 0)))
-    indices = np.empty((len(queries), k), dtype=np.int64)
-    similarities = np.empty((len(queries), k), dtype=np.float32)
+    available = len(reference) - (1 if skip_self else 0)
+    k = int(min(k, available))
+    pool = int(min(available, _CANDIDATES * k))
+    candidates = np.empty((len(queries), pool), dtype=np.int64)
+    rough = np.empty((len(queries), pool), dtype=np.float32)
     rows = max(1, _BLOCK_CELLS // max(1, len(reference)))
     for start in range(0, len(queries), rows):
         block = queries[start:start + rows] @ reference.T
         if skip_self:
             own = np.arange(start, start + len(block))
             block[np.arange(len(block)), own] = -np.inf
-        _top_k(block, k, indices[start:start + rows], similarities[start:start + rows])
+        _top_k(block, pool, candidates[start:start + rows], rough[start:start + rows])
         if progress is not None:
             progress(len(block))
+    indices = np.empty((len(queries), k), dtype=np.int64)
+    similarities = np.empty((len(queries), k), dtype=np.float32)
+    _exact_top_k(np.ascontiguousarray(queries, dtype=np.float32), np.ascontiguousarray(reference, dtype=np.float32),
+                 candidates, indices, similarities)
     return indices, similarities
 
 
@@ -71,6 +83,32 @@ def _top_k(block, k, out_indices, out_similarities):  # pragma: no cover (compil
             where[slot] = column
         out_indices[row] = where
         out_similarities[row] = best
+
+
+@numba.njit(parallel=True, cache=True)
+def _exact_top_k(queries, reference, candidates, out_indices, out_similarities):  # pragma: no cover (compiled)
+    k = out_indices.shape[1]
+    for row in numba.prange(candidates.shape[0]):
+        pool = candidates.shape[1]
+        exact = np.empty(pool, dtype=np.float64)
+        for c in range(pool):
+            column = candidates[row, c]
+            total = 0.0
+            for d in range(queries.shape[1]):  # in order, in float64: the same sum on any machine
+                total += np.float64(queries[row, d]) * np.float64(reference[column, d])
+            exact[c] = total
+        taken = np.zeros(pool, dtype=np.bool_)
+        for slot in range(k):
+            best = -1
+            for c in range(pool):
+                if taken[c]:
+                    continue
+                if best < 0 or exact[c] > exact[best] or (exact[c] == exact[best]
+                                                           and candidates[row, c] < candidates[row, best]):
+                    best = c
+            taken[best] = True
+            out_indices[row, slot] = candidates[row, best]
+            out_similarities[row, slot] = np.float32(exact[best])
 
 
 @numba.njit(parallel=True, cache=True)

@@ -55,7 +55,7 @@ class Reference:
         topics = np.where(identical, voters.topics[indices[:, 0]], topics)
         if centroids is not None:
             ids, vectors = centroids
-            centroid_similarity = unit_vectors @ vectors.T
+            centroid_similarity = unit_vectors.astype(np.float64) @ vectors.T.astype(np.float64)  # no BLAS-noise ties
             topics = np.where(identical, topics, ids[centroid_similarity.argmax(axis=1)])
         shares = _share_of(topics, voters.topics[indices], similarities)
         topics = np.where(similarities[:, 0] < threshold, OUTLIER, topics)
@@ -78,6 +78,43 @@ class Reference:
         if keep.all() or not keep.any():
             return self
         return Reference(self.vectors[keep], self.topics[keep], self.positions[keep], self.n_neighbors)
+
+
+@dataclass
+class Decided:
+    """Every fitted document's topic after the vote, how it got it, its probability, and the reference documents
+    that voted for it (`neighbors`: their positions among the fitted documents), which place it on the map."""
+
+    topics: np.ndarray         # (n,) int64
+    assigned_by: np.ndarray    # (n,) object: "cluster", "neighbors", "zero-shot", "label", "" (outlier)
+    probabilities: np.ndarray  # (n,) float32
+    neighbors: np.ndarray      # (n, k) int64
+    similarities: np.ndarray   # (n, k) float32
+
+    @classmethod
+    def concatenate(cls, parts: list["Decided"]) -> "Decided":
+        """The parts of consecutive blocks of documents as one."""
+        return cls(*(np.concatenate([getattr(part, name) for part in parts])
+                     for name in ("topics", "assigned_by", "probabilities", "neighbors", "similarities")))
+
+
+def decide(reference: Reference, unit_vectors: np.ndarray, topics: np.ndarray, assigned_by: np.ndarray,
+           in_sample: np.ndarray, *, threshold: float = 0.0, keep_outliers: bool = False,
+           centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None) -> Decided:
+    """The fit's last step for a block of documents: those the clustering and guidance left undecided (topic -1)
+    take the vote's topic (with `keep_outliers`, HDBSCAN's noise in the fit sample stays noise), and every
+    document gets the vote's share for its topic as probability (1 for zero-shot names and known labels).
+    Each row depends only on its own vector, so blocks give what the whole corpus gives at once: this runs
+    in-process for the fit and per partition on a Dask cluster."""
+    voted = reference.assign(unit_vectors, threshold=threshold, keep_outliers=keep_outliers, centroids=centroids,
+                             progress=progress)
+    topics, assigned_by = topics.copy(), assigned_by.copy()
+    undecided = (topics == OUTLIER) & ~(keep_outliers & in_sample)
+    topics[undecided] = voted.topics[undecided]
+    assigned_by[undecided] = np.where(voted.topics[undecided] == OUTLIER, "", "neighbors")
+    known = np.isin(assigned_by, ("zero-shot", "label"))
+    probabilities = np.where(known, 1.0, voted.share_of(topics)).astype(np.float32)
+    return Decided(topics, assigned_by, probabilities, voted.neighbors, voted.similarities)
 
 
 def choose_reference(topics: np.ndarray, size: int, seed: int, must_keep: np.ndarray | None = None) -> np.ndarray:

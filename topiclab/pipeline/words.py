@@ -59,6 +59,35 @@ class TermCounts:
         ids = np.unique(topics)
         return cls(ids, _sum_rows(doc_terms, topics, ids), _document_frequency(doc_terms), vocabulary)
 
+    @classmethod
+    def combine(cls, parts: list["TermCounts"]) -> "TermCounts":
+        """The counts of several blocks of documents summed, as `from_documents` gives for all of them at once:
+        the vocabulary is the sorted union (CountVectorizer's order), counts and document frequencies add up.
+        Blocks with no words (`empty`) add only their topics. Raises ConfigError when no block has any word."""
+        vocabulary = sorted(set().union(*(part.vocabulary for part in parts)))
+        if not vocabulary:
+            raise ConfigError("No topic words are left after the vectorizer's stop words: the documents hold no "
+                              "other words. Turn stop-word removal off (vectorizer.stop_words=null).")
+        ids = np.unique(np.concatenate([part.topic_ids for part in parts]))
+        counts = sp.csr_matrix((len(ids), len(vocabulary)), dtype=np.int64)
+        frequency = np.zeros(len(vocabulary), np.int64)
+        for part in parts:
+            columns = np.searchsorted(vocabulary, part.vocabulary).astype(np.int64)
+            spread = sp.csr_matrix((np.ones(len(columns), np.int64), (np.arange(len(columns)), columns)),
+                                   shape=(len(columns), len(vocabulary)))
+            rows = sp.csr_matrix((np.ones(len(part.topic_ids), np.int64),
+                                  (np.searchsorted(ids, part.topic_ids), np.arange(len(part.topic_ids)))),
+                                 shape=(len(ids), len(part.topic_ids)))
+            counts = counts + rows @ part.counts.astype(np.int64) @ spread
+            np.add.at(frequency, columns, part.document_frequency)
+        return cls(ids, counts.tocsr(), frequency, vocabulary)
+
+    @classmethod
+    def empty(cls, topics: np.ndarray) -> "TermCounts":
+        """Counts of documents that hold no word the vectorizer keeps (only stop words, say)."""
+        ids = np.unique(topics)
+        return cls(ids, sp.csr_matrix((len(ids), 0), dtype=np.int64), np.zeros(0, np.int64), [])
+
     def add(self, texts: list[str], topics: np.ndarray, config: VectorizerConfig, sign: int = 1) -> "TermCounts":
         """Counts with `texts` (in `topics`) added, or removed with sign=-1; new words and topics are appended."""
         vectorizer = make_vectorizer(config)

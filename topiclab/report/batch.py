@@ -37,6 +37,7 @@ from topiclab.report.session import SAMPLE
 EXAMPLE = """\
 output_dir: outputs          # optional; reports go to output_dir/<corpus>-<variant>/
 workers: 2                   # reports at once
+scheduler: tcp://host:8786   # optional: embed and assign topics on this Dask cluster ('local': one per report)
 settings:                    # optional, for every report: sections as in a config file
   embedding: {model: wordllama}
 corpora:
@@ -100,6 +101,8 @@ class VariantSpec(_Strict):
 class BatchSpec(_Strict):
     output_dir: Optional[str] = None
     workers: int = Field(1, ge=1, le=64)
+    scheduler: Optional[str] = Field(None, description="Dask scheduler address (or 'local') every report embeds and "
+                                     "assigns topics on; a corpus's or variant's compute.scheduler setting wins.")
     config: Optional[str] = Field(None, description="A config YAML file every report starts from.")
     settings: dict[str, Any] = Field(default_factory=dict)
     corpora: list[CorpusSpec] = Field(min_length=1)
@@ -141,7 +144,8 @@ def plan(spec: BatchSpec, base_dir: Path, output_dir: Path) -> list[Job]:
     for variant in spec.variants:
         for corpus in spec.corpora:
             name = corpus.report_name if len(spec.variants) == 1 else f"{corpus.report_name}-{variant.name}"
-            settings = {**flatten(spec.settings), **flatten(corpus.settings), **corpus.column_settings(),
+            cluster = {"compute.scheduler": spec.scheduler} if spec.scheduler else {}
+            settings = {**cluster, **flatten(spec.settings), **flatten(corpus.settings), **corpus.column_settings(),
                         **flatten(variant.settings)}
             source = SAMPLE if corpus.path == SAMPLE else str(_resolve(corpus.path, base_dir))
             title = corpus.title or f"Topics in {corpus.report_name}"
@@ -160,14 +164,18 @@ def plan(spec: BatchSpec, base_dir: Path, output_dir: Path) -> list[Job]:
 
 
 def run_batch(path: Union[str, Path], output_dir: Union[str, Path, None] = None, workers: Optional[int] = None,
-              kernel: Optional[str] = None, progress: bool = True) -> tuple[list[ReportResult], Path]:
-    """Run every report of the batch file at `path`; returns each report's result and the index page."""
+              kernel: Optional[str] = None, progress: bool = True,
+              scheduler: Optional[str] = None) -> tuple[list[ReportResult], Path]:
+    """Run every report of the batch file at `path`; returns each report's result and the index page.
+    `scheduler` replaces the file's `scheduler:` (a Dask scheduler address, or 'local')."""
     from tqdm import tqdm
 
     from topiclab.report.notebook import ensure_kernel
 
     path = Path(path)
     spec = load_batch(path)
+    if scheduler is not None:
+        spec = spec.model_copy(update={"scheduler": scheduler})
     base_dir = path.resolve().parent
     if output_dir is not None:
         output_dir = Path(output_dir).resolve()

@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from topiclab.compute import partitioned
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
@@ -55,13 +56,18 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         corpus = source if isinstance(source, Corpus) else load_corpus(source, config.corpus, seed=config.seed)
     run_name = check_name(name, "run name") if name is not None else _default_name(corpus)
     show = wanted(progress, len(corpus))
-    with watch("embed"):
-        embedding_report = _embed(corpus, config, embeddings, show)
-        embeddings = embedding_report.pop("vectors")
+    compute = {}
+    with partitioned(corpus.texts, config.compute, show) as partitions:  # None without compute.scheduler
+        with watch("embed"):
+            embedding_report = _embed(corpus, config, embeddings, show, partitions)
+            embeddings = embedding_report.pop("vectors")
 
-    labels = corpus.documents["label"].tolist() if "label" in corpus.documents else None
-    model = TopicModel(config, progress=show).fit(corpus.texts, labels, embeddings=embeddings)
-    watch.seconds.update(model.stage_seconds_)
+        labels = corpus.documents["label"].tolist() if "label" in corpus.documents else None
+        model = TopicModel(config, progress=show).fit(corpus.texts, labels, embeddings=embeddings,
+                                                      partitions=partitions)
+        watch.seconds.update({k: v for k, v in model.stage_seconds_.items() if k != "embed"})  # embedded above
+        if partitions is not None:
+            compute = {"compute": partitions.summary()}
 
     projections = {}
     if config.projection.enabled:
@@ -85,7 +91,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
             metrics = run_metrics(run.documents["topic"].to_numpy(), tables.non_outlier_words(run.topics),
                                   corpus.texts, corpus.documents["class"].tolist() if corpus.has_classes else None)
     run.manifest = {**manifest(run_name, corpus, config, embedding_report, watch.seconds, metrics, model),
-                    "labels": labels_report}
+                    "labels": labels_report, **compute}
     destination = None
     if save:
         destination = Path(path) if path is not None else Path(output_dir) / run_name if output_dir else None
@@ -150,7 +156,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _embed(corpus: Corpus, config: RunConfig, embeddings: Optional[np.ndarray], show: bool) -> dict:
+def _embed(corpus: Corpus, config: RunConfig, embeddings: Optional[np.ndarray], show: bool, partitions=None) -> dict:
+    """Vectors and what embedding did; with `partitions` embedded on the Dask workers (or, when given, stored
+    there for the topic assignment)."""
     if embeddings is not None:
         embeddings = np.asarray(embeddings, dtype=np.float32)
         if embeddings.ndim != 2 or embeddings.shape[0] != len(corpus):
@@ -158,10 +166,15 @@ def _embed(corpus: Corpus, config: RunConfig, embeddings: Optional[np.ndarray], 
                 f"The embeddings given have shape {embeddings.shape}, but the corpus has {len(corpus)} documents "
                 f"after cleaning ({corpus.summary()}). Give one row per kept document, in order."
             )
+        if partitions is not None:
+            partitions.store_vectors(embeddings)
         return {"model": {"backend": "precomputed", "dim": int(embeddings.shape[1])}, "n_documents": len(corpus),
                 "vectors": embeddings}
     started = time.perf_counter()
-    vectors, report = embed_documents(corpus.texts, config.embedding, progress=show)
+    if partitions is not None:
+        vectors, report = partitions.embed(config.embedding)
+    else:
+        vectors, report = embed_documents(corpus.texts, config.embedding, progress=show)
     report.seconds = round(time.perf_counter() - started, 3)
     return {**report.to_dict(), "vectors": vectors}
 

@@ -44,8 +44,10 @@ def assign_topics(run: RunLike, texts: Sequence[str], embeddings: Optional[np.nd
 
 
 def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings: Optional[np.ndarray] = None,
-               save: bool = True, progress: Optional[bool] = None, **columns: Any) -> TopicRun:
-    """Add the documents of `source` (same corpus options as the fit: text_col=..., ...) to a saved run."""
+               save: bool = True, progress: Optional[bool] = None, scheduler: Optional[str] = None,
+               **columns: Any) -> TopicRun:
+    """Add the documents of `source` (same corpus options as the fit: text_col=..., ...) to a saved run.
+    `scheduler` (a Dask scheduler address, or 'local') embeds the new documents on a cluster."""
     run = run if isinstance(run, TopicRun) else load_run(run)
     model = load_model(run)
     watch = Stopwatch()
@@ -66,7 +68,7 @@ def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings:
     with watch("embed"):
         if embeddings is None:
             _check_model(run)
-            embeddings, _ = embed_documents(texts, run.config.embedding, progress=show)
+            embeddings = _embed(texts, run, scheduler, show)
         else:
             embeddings = np.asarray(embeddings, dtype=np.float32)[fresh]
     if embeddings.shape[1] != run.embeddings.shape[1]:
@@ -101,6 +103,17 @@ def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings:
     if save and run.path is not None:
         run.save()
     return run
+
+
+def _embed(texts: list[str], run: TopicRun, scheduler: Optional[str], show: bool) -> np.ndarray:
+    """The new documents' vectors, on the Dask cluster at `scheduler` when given (each worker through its own
+    embedding cache)."""
+    from topiclab.compute import partitioned
+
+    with partitioned(texts, run.config.compute.model_copy(update={"scheduler": scheduler}), show) as partitions:
+        if partitions is not None:
+            return partitions.embed(run.config.embedding)[0]
+    return embed_documents(texts, run.config.embedding, progress=show)[0]
 
 
 def _load_new(source: CorpusSource, run: TopicRun, columns: dict) -> Corpus:
