@@ -29,6 +29,10 @@ class RunError(TopicLabError):
     """A saved run directory is missing files or was written by an incompatible version."""
 
 
+class EmbeddingMismatch(RunError):
+    """The embedding model at hand gives vectors of another size than the ones a run was fitted on."""
+
+
 class ReportError(TopicLabError):
     """A report or batch cannot run as asked (its notebook failed, its batch file is invalid, ...)."""
 

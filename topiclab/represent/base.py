@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.config import EmbeddingConfig
-from topiclab.errors import RunError
+from topiclab.errors import EmbeddingMismatch, RunError
 
 #: c-TF-IDF words per topic that word aspects re-rank (BERTopic's KeyBERTInspired takes 100).
 N_CANDIDATES = 100
@@ -65,7 +65,7 @@ class TopicContext:
         vectors = np.nan_to_num(vectors)  # a static embedder gives NaN for a word it has no tokens for
         vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         if vectors.shape[1] != self.model.topic_embeddings_.shape[1]:
-            raise RunError(f"The embedding model {self.embedding.model!r} gives {vectors.shape[1]} dimensions, but "
+            raise EmbeddingMismatch(f"The embedding model {self.embedding.model!r} gives {vectors.shape[1]} dimensions, but "
                            f"this run was fitted with {self.model.topic_embeddings_.shape[1]}: relabel with the "
                            "run's embedding model (--model).")
         return dict(zip(unique, vectors))

@@ -8,10 +8,12 @@ adds `words_<aspect>` and `word_scores_<aspect>`; the LLM adds `label_llm` ('' w
 from __future__ import annotations
 
 import time
+import warnings
 
 import pandas as pd
 
 from topiclab.config import RunConfig
+from topiclab.errors import EmbeddingMismatch
 from topiclab.represent.base import Aspect, Chain, TopicContext
 from topiclab.represent.keybert import KeyBERT
 from topiclab.represent.llm import LLMLabeler, label_model
@@ -33,14 +35,25 @@ def make_aspects(config: RunConfig) -> list[Aspect]:
     return [makers[name]() for name in labels.aspects]
 
 
-def represent_topics(context: TopicContext, aspects: list[Aspect], display: str) -> tuple[pd.DataFrame, dict]:
+def represent_topics(context: TopicContext, aspects: list[Aspect], display: str, *,
+                     skip_mismatched: bool = False) -> tuple[pd.DataFrame, dict]:
     """The topic table with each aspect's columns (replacing earlier ones) and `label` set from `display`,
-    plus a report for the manifest: seconds per aspect and what the LLM did."""
+    plus a report for the manifest: seconds per aspect and what the LLM did. With `skip_mismatched` (a fit on
+    vectors made elsewhere), an aspect that needs the embedding model and finds one of another size is left
+    out and the report's `skipped` says why, instead of failing the whole fit."""
     topics = context.topics.drop(columns=[c for c in context.topics.columns if is_aspect_column(c)])
     report: dict = {"aspects": [aspect.name for aspect in aspects], "display": display, "seconds": {}}
     for aspect in aspects:
         started = time.perf_counter()
-        for column, values in aspect.transform(context).items():
+        try:
+            columns = aspect.transform(context)
+        except EmbeddingMismatch as error:
+            if not skip_mismatched:
+                raise
+            report.setdefault("skipped", {})[aspect.name] = str(error)
+            warnings.warn(f"{aspect.name} words left out: {error}", stacklevel=2)
+            continue
+        for column, values in columns.items():
             topics[column] = values
         report["seconds"][aspect.name] = round(time.perf_counter() - started, 3)
         if aspect.report_:

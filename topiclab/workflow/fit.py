@@ -85,7 +85,8 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     run.topic_embeddings = tables.topic_embeddings(model, run.topics)
     with watch("labels"), stage("Topic labels", show and bool(aspects)):
         context = TopicContext(run.topics, load_model=lambda: model, embedding=config.embedding)
-        run.topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display)
+        run.topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display,
+                                                     skip_mismatched=embedding_report["model"].get("backend") == "precomputed")
     with watch("metrics"):
         with stage("Quality metrics", show):
             metrics = run_metrics(run.documents["topic"].to_numpy(), tables.non_outlier_words(run.topics),
