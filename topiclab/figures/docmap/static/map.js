@@ -289,7 +289,8 @@
       for (const label of level.labels) {
         const only = label.topics.length === 1 ? topics[label.topics[0]] : null;
         const node = el("div", { class: coarse ? "tl-label tl-coarse" : "tl-label", text: label.text,
-          "data-level": String(depth), title: label.text, style: only ? { borderLeftColor: only.color } : {} });
+          "data-level": String(depth), "data-topics": label.topics.map((t) => topics[t].id).join(" "), title: label.text,
+          style: only ? { borderLeftColor: only.color } : {} });
         ui.labels.appendChild(node);
         labelNodes.push({ node, depth, label, width: 0, height: 0, wx: label.x * world.sx, wy: label.y * world.sy });
       }
@@ -307,7 +308,7 @@
     ROOT.dataset.level = String(level);
     const candidates = labelNodes.filter((l) => l.depth === level && l.label.topics.some((t) => topics[t].visible))
       .sort((a, b) => b.label.size - a.label.size);
-    for (const l of labelNodes) if (l.depth !== level) l.node.hidden = true;
+    for (const l of labelNodes) if (!candidates.includes(l)) l.node.hidden = true;
     for (const l of candidates) {
       if (!l.width) { l.node.hidden = false; l.width = l.node.offsetWidth; l.height = l.node.offsetHeight; }
       const [x, y] = toScreen(l.wx, l.wy), box = [x - l.width / 2, y - l.height / 2, x + l.width / 2, y + l.height / 2];
@@ -833,6 +834,9 @@
     },
     zoomBy(steps) { setView({ ...viewState, zoom: viewState.zoom + steps }); },
     get level() { return currentLevel(); },
+    get zoom() { return viewState.zoom; },
+    get selection() { return state.selectedList.slice(); },
+    get matches() { return (state.matchList || []).slice(); },
     csv: () => selectionCsv(),
   };
   window.topiclabMap = api;
