@@ -115,10 +115,10 @@
     ui.reset = el("button", { type: "button", text: "Reset view", onclick: () => setView(initialView()) });
     const nTopics = topics.filter((t) => !t.outlier).length;
     const counted = N < META.total ? `${fmt(N)} of ${fmt(META.total)} documents (a sample keeping every topic)` : `${fmt(N)} documents`;
-    const heading = el("span", { class: "tl-title", text: META.title || "" });
+    const heading = el("span", { class: "tl-title", text: META.title || "", title: META.title || "" });
     const summary = el("span", { class: "tl-muted", text: `${counted} · ${nTopics} topics` });
     const bar = el("div", { class: "tl-bar" }, [heading, summary, ui.search, ui.mode, ui.count, el("span", { class: "tl-spacer" }),
-      el("label", { text: "Color by " }, [ui.colorBy]), ...ui.tools, ui.reset]);
+      el("label", { text: "Color by " }, [ui.colorBy]), el("span", { class: "tl-tools" }, [...ui.tools, ui.reset])]);
 
     ui.labels = el("div", { class: "tl-labels" });
     ui.select = el("div", { class: "tl-select", hidden: "" });
@@ -311,8 +311,9 @@
     for (const l of labelNodes) if (!candidates.includes(l)) l.node.hidden = true;
     for (const l of candidates) {
       if (!l.width) { l.node.hidden = false; l.width = l.node.offsetWidth; l.height = l.node.offsetHeight; }
-      const [x, y] = toScreen(l.wx, l.wy), box = [x - l.width / 2, y - l.height / 2, x + l.width / 2, y + l.height / 2];
-      const inside = box[2] > 0 && box[0] < w && box[3] > 0 && box[1] < h;
+      const [x, y] = toScreen(l.wx, l.wy), inside = x > 0 && x < w && y > 0 && y < h;
+      const left = clamp(x - l.width / 2, 2, Math.max(2, w - l.width - 2));  // the whole label on the map
+      const box = [left, y - l.height / 2, left + l.width, y + l.height / 2];
       const free = inside && l.width > 0 && !placed.some((p) => box[0] < p[2] + 4 && p[0] < box[2] + 4 && box[1] < p[3] + 2 && p[1] < box[3] + 2);
       l.node.hidden = !free;
       if (free) { placed.push(box); l.node.style.transform = `translate(${box[0]}px, ${box[1]}px)`; }
@@ -627,7 +628,7 @@
     if (state.mode === "meaning" && META.semantic.unavailable) notes.push(`Search by meaning is not available: ${META.semantic.unavailable}.`);
     if (META.text.cap !== null && state.mode === "words") notes.push(`Texts longer than ${fmt(META.text.cap)} characters are searched in their first ${fmt(META.text.cap)}.`);
     panel.replaceChildren(
-      el("p", { class: "tl-muted", text: `${fmt(list.length)} documents${list.length > LIST_LIMIT ? `, the first ${LIST_LIMIT} listed` : ""}. ${notes.join(" ")}` }),
+      el("p", { class: "tl-muted", text: `${fmt(list.length)} ${list.length === 1 ? "document" : "documents"}${list.length > LIST_LIMIT ? `, the first ${LIST_LIMIT} listed` : ""}. ${notes.join(" ")}` }),
       ...list.slice(0, LIST_LIMIT).map((i) => {
         const t = topics[points.topic[i]];
         return el("div", { class: "tl-result", "data-index": String(i), onclick: () => focusDocument(i) }, [
