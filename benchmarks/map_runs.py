@@ -2,7 +2,7 @@
 
 A full fit of WordNet (117,659 glosses) or PyPI (607,602 summaries) takes too long on two shared cores,
 and the map only reads a run, so this builds one the way the pipeline would, with cheaper stand-ins:
-texts from the parquet file; WordLlama embeddings through `topiclab.embed` (cached on disk); topics
+texts from the parquet file (M10 paper titles, 10,310, are the small corpus); WordLlama embeddings through `topiclab.embed` (cached on disk); topics
 from MiniBatchKMeans on the normalized embeddings, each document's probability its cosine similarity to
 its topic's centre; topic words by c-TF-IDF (BERTopic's ClassTfidfTransformer, the pipeline's own);
 2D coordinates from UMAP fitted on a seeded sample, every other document placed at its nearest sampled
@@ -31,7 +31,8 @@ import common
 
 RUNS = common.ROOT / "outputs" / "bench-map"
 #: corpus -> (parquet file, topics, UMAP sample)
-SPECS = {"wordnet": ("wordnet_glosses.parquet", 150, 20_000), "pypi": ("pypi_summaries.parquet", 300, 20_000)}
+SPECS = {"m10": ("m10_titles.parquet", 40, 10_310), "wordnet": ("wordnet_glosses.parquet", 150, 20_000),
+         "pypi": ("pypi_summaries.parquet", 300, 20_000)}
 SEED = 42
 
 
@@ -93,6 +94,9 @@ def build_run(name: str) -> TopicRun:
 def _documents(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if name == "wordnet":
         return pd.DataFrame({"doc_id": frame["synset"].astype(str), "text": frame["text"].astype(str),
+                             "class": frame["label"].astype(str)})
+    if name == "m10":
+        return pd.DataFrame({"doc_id": frame["node_id"].astype(str), "text": frame["text"].astype(str),
                              "class": frame["label"].astype(str)})
     month = pd.to_datetime(frame["month"], format="%Y-%m", errors="coerce")
     return pd.DataFrame({"doc_id": frame["package"].astype(str), "text": frame["text"].astype(str),

@@ -1,5 +1,5 @@
 """The 2D document map's page, as data: every point where it belongs, texts within budget, labels per zoom
-level, columns to color by, search by meaning, the vendored JavaScript, escaping, the notebook widget.
+level, columns to color by, search by meaning, the packaged page, escaping, the notebook widget.
 
 What the page does with it in a browser is tests/test_map_browser.py.
 """
@@ -7,7 +7,6 @@ What the page does with it in a browser is tests/test_map_browser.py.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -249,21 +248,16 @@ def test_the_page_holds_everything_and_fetches_nothing(fitted_run):
     assert "<title>BBC &lt;map&gt;</title>" in page
     found = scripts(page)  # and no element that loads anything
     kinds = [attrs.get("type", "javascript") for attrs, _ in found]
-    assert kinds == ["application/json"] + ["application/octet-stream"] * len(dm.data.blobs) + ["javascript"] * 2
+    assert kinds == ["application/json"] + ["application/octet-stream"] * len(dm.data.blobs) + ["javascript"]
     assert json.loads(found[0][1]) == {**dm.data.meta, "title": "BBC <map>"}
-    vendored = map_page.vendored()["deck.gl"]
-    assert found[-2][1] == map_page.asset(f"vendor/{vendored['file']}")
+    assert found[-1][1] == map_page.asset("static/map.js")
     assert dm.write_html(fitted_run.path / "map.html").read_text(encoding="utf-8") == page
 
 
-def test_vendored_javascript_is_the_npm_release_with_its_license():
-    for name, entry in map_page.vendored().items():
-        data = (map_page.HERE / "vendor" / entry["file"]).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{name} differs from its npm release"
-        license_text = (map_page.HERE / "vendor" / entry["license_file"]).read_text(encoding="utf-8")
-        assert entry["license"] == "MIT" and "Permission is hereby granted" in license_text
+def test_the_page_s_files_are_package_data():
     pyproject = (map_page.HERE.parents[2] / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"topiclab.figures.docmap" = ["static/*", "vendor/*.json", "vendor/*.md", "vendor/*/*"]' in pyproject
+    assert '"topiclab.figures.docmap" = ["static/*"]' in pyproject
+    assert {p.name for p in (map_page.HERE / "static").iterdir()} == {"map.css", "map.js", "widget.js"}
 
 
 def test_hostile_documents_labels_and_columns_stay_data(fitted_run):
@@ -278,12 +272,12 @@ def test_hostile_documents_labels_and_columns_stay_data(fitted_run):
     dm = document_map(fitted_run, title=HOSTILE[3])
     page = dm.to_html()
     found = scripts(page)
-    assert len(found) == 1 + len(dm.data.blobs) + 2  # no script of the data's own
+    assert len(found) == 1 + len(dm.data.blobs) + 1  # no script of the data's own
     meta = json.loads(found[0][1])
     assert meta["title"] == HOSTILE[3] and any(t["label"].endswith(HOSTILE[3]) for t in meta["topics"])
     assert {HOSTILE[0]} <= {c["name"] for c in meta["columns"]}
     assert "<" not in found[0][1] and ">" not in found[0][1]  # escaped in the JSON, parsed back above
-    for attrs, text in found[1:-2]:  # blobs: base64 only
+    for attrs, text in found[1:-1]:  # blobs: base64 only
         assert re.fullmatch(r"[A-Za-z0-9+/=]*", text)
     assert "</script><script>alert(4)" not in page and "<img src=x" not in page
     frame = dm.to_iframe()

@@ -83,9 +83,7 @@ def snippet(text: str, limit: int = 240) -> str:
 
 def test_the_map_draws_offline_and_hover_shows_the_document(fitted_run, page, tmp_path, artifacts_dir):
     dm = open_map(page, document_map(fitted_run), tmp_path / "map.html")
-    assert page.locator(".tl-stage canvas").count() == 1
-    assert page.evaluate("(() => { const c = document.querySelector('.tl-stage canvas'); "
-                         "return !!(c.getContext('webgl2') || c.getContext('webgl')); })()")
+    assert page.locator(".tl-stage canvas.tl-points").count() == 1
     row = clear_row(dm)
     text = hover(page, point_of(dm, row))
     label = fitted_run.topic_labels[int(fitted_run.documents.loc[row, "topic"])]
@@ -248,13 +246,13 @@ def _inside(point, polygon) -> bool:
 
 def test_color_by_switches_the_colors_and_the_legend(fitted_run, page, tmp_path):
     dm = open_map(page, document_map(fitted_run), tmp_path / "map.html")
-    before = page.locator(".tl-stage canvas").screenshot()
+    before = page.locator(".tl-stage canvas.tl-points").screenshot()
     page.select_option("select[aria-label='Color by']", "class")
     page.wait_for_function(f"{MAP}.dataset.colorBy === 'class'")
     categories = next(c for c in dm.data.meta["columns"] if c["name"] == "class")["categories"]
     assert page.locator(".tl-category").all_text_contents() == categories
     page.wait_for_function("requestAnimationFrame(() => {}) >= 0")
-    assert page.locator(".tl-stage canvas").screenshot() != before
+    assert page.locator(".tl-stage canvas.tl-points").screenshot() != before
     page.select_option("select[aria-label='Color by']", "length (words)")
     page.wait_for_function(f"{MAP}.dataset.colorBy === 'length (words)'")
     assert page.locator(".tl-scale").count() == 1
@@ -311,7 +309,7 @@ def test_hostile_documents_labels_and_columns_show_as_text(fitted_run, page, tmp
     assert page.title() == HOSTILE[3] and page.text_content(".tl-title") == HOSTILE[3]
     page.screenshot(path=str(artifacts_dir / "map-hostile.png"))
     counts = page.evaluate("['img', 'b', 'script'].map(t => document.getElementsByTagName(t).length)")
-    assert counts == [0, 0, 2 + 1 + len(dm.data.blobs)]  # only the page's own scripts
+    assert counts == [0, 0, 1 + 1 + len(dm.data.blobs)]  # only the page's own scripts
     assert page.problems == []
 
 
@@ -321,7 +319,7 @@ def test_the_map_inside_a_figures_page(fitted_run, page, tmp_path):
     frame = page.frame_locator("iframe.topiclab-map")
     frame.locator("#tlmap[data-state=ready]").wait_for()
     page.wait_for_function("document.querySelector('.js-plotly-plot') && document.querySelector('.js-plotly-plot')._fullLayout")
-    assert frame.locator(".tl-stage canvas").count() == 1
+    assert frame.locator(".tl-stage canvas.tl-points").count() == 1
     assert not [url for url in page.requests if not url.startswith(("file:", "about:"))]
     assert page.problems == []
 

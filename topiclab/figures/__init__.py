@@ -1,6 +1,6 @@
 """Interactive figures drawn from a saved run: no refit, no re-embedding.
 
-`document_map(run)` is the 2D map of every document: one offline page (deck.gl) with search, labels by
+`document_map(run)` is the 2D map of every document: one offline page with search, labels by
 zoom level, selection and export (`topiclab.figures.docmap`). Every other figure function takes a
 `TopicRun` and returns a `plotly.graph_objects.Figure`. All of them show in JupyterLab, go into the HTML
 report, or into one standalone offline file with `write_html`. Document maps read the 2D/3D projections

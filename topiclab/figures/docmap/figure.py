@@ -1,7 +1,7 @@
 """`document_map(run)`: every document of a run on one searchable, offline map page.
 
-The page (see `data.py` for what it holds and `static/map.js` for what it does) draws up to hundreds
-of thousands of points with deck.gl. A `DocumentMap` shows in JupyterLab (`_repr_html_`), writes one
+The page (see `data.py` for what it holds and `static/map.js` for what it does) draws hundreds of
+thousands of points on a canvas, with no library and no WebGL. A `DocumentMap` shows in JupyterLab (`_repr_html_`), writes one
 standalone file (`write_html`), goes into reports and `topiclab figures` pages (`to_iframe`), and in a
 notebook becomes a widget (`widget()`) whose selection and search come back to Python.
 """

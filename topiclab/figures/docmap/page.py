@@ -1,4 +1,4 @@
-"""The map as one HTML page that opens from disk: styles, data, deck.gl and the map's script, all inline.
+"""The map as one HTML page that opens from disk: styles, data and the map's script, all inline.
 
 Data goes in as text the page never executes: the JSON header with every `<`, `>` and `&` escaped (so a
 document cannot close the script element), and base64 blobs. Embedded in a notebook or a report the
@@ -21,15 +21,11 @@ SANDBOX = "allow-scripts allow-downloads"
 
 @lru_cache(maxsize=None)
 def asset(relative: str) -> str:
-    """A packaged file (static/ or vendor/); it must not be able to end an inline <script> early."""
+    """A packaged file (static/); it must not be able to end an inline <script> early."""
     text = (HERE / relative).read_text(encoding="utf-8")
     if "</script" in text.lower():
         raise RuntimeError(f"{relative} holds '</script', which would end its inline <script> element.")
     return text
-
-
-def vendored() -> dict:
-    return json.loads((HERE / "vendor" / "vendor.json").read_text(encoding="utf-8"))
 
 
 def inline_json(value) -> str:
@@ -41,14 +37,13 @@ def inline_json(value) -> str:
 def page_html(data: MapData, title: str) -> str:
     blobs = "".join(f'<script type="application/octet-stream" id="tlmap-{name}">{base64.b64encode(blob).decode("ascii")}'
                     "</script>\n" for name, blob in data.blobs.items())
-    deck = asset(f"vendor/{vendored()['deck.gl']['file']}")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{asset('static/map.css')}</style>\n</head>\n<body>\n"
         '<div id="tlmap" class="tlmap"></div>\n'
         f'<script type="application/json" id="tlmap-meta">{inline_json({**data.meta, "title": title})}</script>\n'
-        f"{blobs}<script>{deck}</script>\n<script>{asset('static/map.js')}</script>\n</body>\n</html>\n"
+        f"{blobs}<script>{asset('static/map.js')}</script>\n</body>\n</html>\n"
     )
 
 

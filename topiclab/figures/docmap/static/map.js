@@ -1,4 +1,8 @@
-/* topiclab document map: every document of a run on its 2D projection, drawn with deck.gl (WebGL).
+/* topiclab document map: every document of a run on its 2D projection, drawn on a canvas by the CPU.
+ *
+ * Points are painted into one ImageData, an antialiased disc per point, in plain JavaScript: 600,000
+ * points take about 50 ms on two cores, where WebGL in a browser without a GPU (SwiftShader) took
+ * seconds a frame with deck.gl, and where newer browsers offer no WebGL at all.
  *
  * Reads the page's data (a JSON <script id="tlmap-meta"> and gzip+base64 blobs), draws the points, then
  * decodes the texts and answers hover, click, search (by words or by meaning), box and lasso selection,
@@ -90,7 +94,7 @@
     time: null, hovered: -1, unknownWords: [],
   };
   let points = null, texts = null, ids = null, semantic = null, grid = null;
-  let positions = null, base = null, colors = null, deckgl = null, viewState = null, fitZoom = 0;
+  let positions = null, base = null, colors = null, viewState = null, fitZoom = 0;
   const world = worldScale();
 
   function worldScale() {  // quantized grid -> world units with the projection's aspect ratio
@@ -128,7 +132,7 @@
     ui.lasso.appendChild(ui.polygon);
     ui.tooltip = el("div", { class: "tl-tooltip", hidden: "" });
     ui.status = el("div", { class: "tl-status", text: `Loading ${fmt(N)} documents…` });
-    ui.help = el("div", { class: "tl-help", text: "Scroll to zoom, drag to move, hover a point to read it, click it to open it." });
+    ui.help = el("div", { class: "tl-help", text: "Scroll to zoom, drag to move (or + − and arrow keys), hover a point to read it, click it to open it." });
     ui.stage = el("div", { class: "tl-stage" }, [ui.labels, ui.select, ui.lasso, ui.tooltip, ui.status, ui.help]);
 
     ui.tabs = {};
@@ -166,7 +170,7 @@
   }
   function setView(view) {
     viewState = view;
-    if (deckgl) deckgl.setProps({ viewState, layers: layers() });
+    requestDraw();
     placeLabels();
     hideTooltip();
   }
@@ -229,41 +233,80 @@
     return column.range;
   }
   function recolor() {  // colors = base, hidden when inactive, dimmed when something is highlighted
-    const marked = state.matches || state.selected;
-    colors = new Uint8Array(4 * N);  // a new array, which deck.gl uploads (it keeps one it has seen)
+    const marked = state.matches || state.selected, dim = pack(DIM);
+    colors = new Uint32Array(N);
     for (let i = 0; i < N; i++) {
-      const o = 4 * i;
-      if (!state.active[i]) { colors[o + 3] = 0; continue; }
-      if (marked) { colors[o] = DIM[0]; colors[o + 1] = DIM[1]; colors[o + 2] = DIM[2]; colors[o + 3] = DIM[3]; }
-      else { colors[o] = base[o]; colors[o + 1] = base[o + 1]; colors[o + 2] = base[o + 2]; colors[o + 3] = base[o + 3]; }
+      if (!state.active[i]) continue;  // 0: not drawn
+      colors[i] = marked ? dim : pack(base.subarray(4 * i, 4 * i + 4));
     }
-    pointsData = { length: N, attributes: { getPosition: { value: positions, size: 2 },
-      getFillColor: { value: colors, size: 4, normalized: true } } };
-    refresh();
+    requestDraw();
   }
-  function subset(list) {  // positions and colors of some points, for the highlight layers
-    const xy = new Float32Array(2 * list.length), rgba = new Uint8Array(4 * list.length);
-    list.forEach((i, k) => {
-      xy[2 * k] = positions[2 * i]; xy[2 * k + 1] = positions[2 * i + 1];
-      rgba.set(base.subarray(4 * i, 4 * i + 3), 4 * k); rgba[4 * k + 3] = 255;
-    });
-    return { length: list.length, attributes: { getPosition: { value: xy, size: 2 }, getFillColor: { value: rgba, size: 4, normalized: true } } };
+  const pack = (c) => ((c[3] << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0;  // RGBA as one little-endian word
+
+  // ------------------------------------------------------------------ drawing: every point, by the CPU
+  const stamps = new Map();
+  function stamp(radius) {  // the pixels a disc of this radius covers, with how much of each (0-255)
+    const key = Math.max(0.5, Math.round(radius * 4) / 4);
+    if (!stamps.has(key)) {
+      const reach = Math.ceil(key), dx = [], dy = [], cover = [];
+      for (let y = -reach; y <= reach; y++) for (let x = -reach; x <= reach; x++) {
+        let inside = 0;  // 4 x 4 samples per pixel
+        for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) {
+          const u = x - 0.375 + sx / 4, v = y - 0.375 + sy / 4;
+          if (u * u + v * v <= key * key) inside++;
+        }
+        if (inside) { dx.push(x); dy.push(y); cover.push(Math.round(inside / 16 * 255)); }
+      }
+      stamps.set(key, { dx: Int32Array.from(dx), dy: Int32Array.from(dy), cover: Uint8Array.from(cover), reach });
+    }
+    return stamps.get(key);
   }
-  let pointsData = null, matchLayerData = null, selectLayerData = null;
-  function layers() {
-    const radius = pointRadius();
-    const common = { radiusUnits: "pixels", getRadius: 1, pickable: false };
-    const result = [new deck.ScatterplotLayer({ ...common, id: "points", radiusScale: radius, data: pointsData })];
-    if (selectLayerData) result.push(new deck.ScatterplotLayer({ ...common, id: "selected", data: selectLayerData,
-      radiusScale: radius + 1.5, stroked: true, getLineColor: [45, 108, 223], lineWidthUnits: "pixels", getLineWidth: 1.5 }));
-    if (matchLayerData) result.push(new deck.ScatterplotLayer({ ...common, id: "matches", data: matchLayerData,
-      radiusScale: radius + 1.5, stroked: true, getLineColor: [25, 25, 25], lineWidthUnits: "pixels", getLineWidth: 1 }));
-    if (state.hovered >= 0) result.push(new deck.ScatterplotLayer({ ...common, id: "hovered",
-      data: [state.hovered], getPosition: (i) => [positions[2 * i], positions[2 * i + 1]], radiusScale: radius + 5,
-      filled: false, stroked: true, getLineColor: [0, 0, 0], lineWidthUnits: "pixels", getLineWidth: 2 }));
-    return result;
+  let canvas = null, context = null, image = null, pixels = null, overlay = null, ratio = 1, pending = 0;
+  function requestDraw() { if (!pending && canvas) pending = requestAnimationFrame(draw); }
+  function resizeCanvas() {
+    const [w, h] = stageSize();
+    ratio = Math.min(window.devicePixelRatio || 1, 2);
+    for (const c of [canvas, overlay]) { c.width = Math.round(w * ratio); c.height = Math.round(h * ratio); }
+    image = context.createImageData(canvas.width, canvas.height);
+    pixels = new Uint32Array(image.data.buffer);
   }
-  function refresh() { if (deckgl) deckgl.setProps({ layers: layers() }); }
+  function draw() {
+    pending = 0;
+    const width = canvas.width, height = canvas.height, scale = 2 ** viewState.zoom * ratio;
+    const ox = width / 2 - viewState.target[0] * scale, oy = height / 2 + viewState.target[1] * scale;
+    pixels.fill(0xffffffff);
+    const radius = pointRadius() * ratio, dot = stamp(radius), ring = stamp(radius + 1.5 * ratio);
+    const paint = (i, color, shape) => {
+      const x = Math.round(positions[2 * i] * scale + ox), y = Math.round(oy - positions[2 * i + 1] * scale);
+      const reach = shape.reach;
+      if (x < reach || y < reach || x >= width - reach || y >= height - reach) return;
+      const alpha = color >>> 24, r = color & 255, g = (color >>> 8) & 255, b = (color >>> 16) & 255;
+      const dx = shape.dx, dy = shape.dy, cover = shape.cover, at = x + y * width;
+      for (let k = 0; k < cover.length; k++) {
+        const j = at + dx[k] + dy[k] * width, a = (alpha * cover[k] + 255) >> 8, old = pixels[j];
+        const r0 = old & 255, g0 = (old >>> 8) & 255, b0 = (old >>> 16) & 255;
+        pixels[j] = 0xff000000 | ((b0 + (((b - b0) * a) >> 8)) << 16) | ((g0 + (((g - g0) * a) >> 8)) << 8) | (r0 + (((r - r0) * a) >> 8));
+      }
+    };
+    for (let i = 0; i < N; i++) if (colors[i]) paint(i, colors[i], dot);
+    for (const [list, edge] of [[state.selectedList, pack([45, 108, 223, 255])], [state.matchList || [], pack([25, 25, 25, 255])]]) {
+      for (const i of list) if (state.active[i]) { paint(i, edge, ring); paint(i, pack([...base.subarray(4 * i, 4 * i + 3), 255]), dot); }
+    }
+    context.putImageData(image, 0, 0);
+    drawOverlay();
+    if (!api.drawnAt) requestAnimationFrame(() => { api.drawnAt = performance.now(); ROOT.dataset.drawn = "1"; });
+  }
+  function drawOverlay() {  // the hovered point's ring, on its own canvas: a hover does not repaint the points
+    const c = overlay.getContext("2d"), i = state.hovered;
+    c.clearRect(0, 0, overlay.width, overlay.height);
+    if (i < 0) return;
+    const [x, y] = toScreen(positions[2 * i], positions[2 * i + 1]);
+    c.beginPath();
+    c.arc(x * ratio, y * ratio, (pointRadius() + 4) * ratio, 0, 2 * Math.PI);
+    c.lineWidth = 2 * ratio;
+    c.strokeStyle = "#000";
+    c.stroke();
+  }
 
   // ------------------------------------------------------------------ filters: topics shown, time range
   function updateActive() {
@@ -365,12 +408,12 @@
     ui.tooltip.style.left = `${Math.max(0, left)}px`;
     ui.tooltip.style.top = `${Math.max(0, top)}px`;
     ui.tooltip.dataset.index = String(i);
-    if (state.hovered !== i) { state.hovered = i; refresh(); }
+    if (state.hovered !== i) { state.hovered = i; drawOverlay(); }
   }
   function hideTooltip() {
     ui.tooltip.hidden = true;
     delete ui.tooltip.dataset.index;
-    if (state.hovered >= 0) { state.hovered = -1; refresh(); }
+    if (state.hovered >= 0) { state.hovered = -1; drawOverlay(); }
   }
   const docText = (i) => texts ? piece(texts, i) : "";
   const docId = (i) => ids ? piece(ids, i) : String(i);
@@ -398,8 +441,49 @@
     const zoom = Math.max(viewState.zoom, fitZoom + 3);
     setView({ ...viewState, target: [positions[2 * i], positions[2 * i + 1], 0], zoom });
     state.hovered = i;
-    refresh();
+    drawOverlay();
     openDocument(i);
+  }
+
+  // ------------------------------------------------------------------ moving around: wheel, drag, double-click, keys
+  function bindView() {
+    const local = (e) => { const r = ui.stage.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+    const zoomAt = (px, py, zoom) => {  // the point under (px, py) stays there
+      const [wx, wy] = toWorld(px, py), [w, h] = stageSize();
+      const next = clamp(zoom, viewState.minZoom, viewState.maxZoom), scale = 2 ** next;
+      setView({ ...viewState, zoom: next, target: [wx - (px - w / 2) / scale, wy + (py - h / 2) / scale, 0] });
+    };
+    ui.stage.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const [px, py] = local(e), step = e.deltaMode === 1 ? 0.05 : e.deltaMode === 2 ? 1 : 0.002;
+      zoomAt(px, py, viewState.zoom - clamp(e.deltaY * step, -1, 1));
+    }, { passive: false });
+    let drag = null;
+    canvas.addEventListener("pointerdown", (e) => {
+      if (state.tool !== "pan" || e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, target: viewState.target };
+      canvas.setPointerCapture(e.pointerId);
+      ui.stage.classList.add("tl-dragging");
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      const scale = 2 ** viewState.zoom;
+      setView({ ...viewState, target: [drag.target[0] - (e.clientX - drag.x) / scale, drag.target[1] + (e.clientY - drag.y) / scale, 0] });
+    });
+    const end = () => { drag = null; ui.stage.classList.remove("tl-dragging"); };
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener("dblclick", (e) => { const [px, py] = local(e); zoomAt(px, py, viewState.zoom + (e.shiftKey ? -1 : 1)); });
+    ui.stage.tabIndex = 0;
+    ui.stage.addEventListener("keydown", (e) => {
+      const [w, h] = stageSize(), scale = 2 ** viewState.zoom, [tx, ty] = viewState.target;
+      const moves = { ArrowLeft: [-0.1 * w, 0], ArrowRight: [0.1 * w, 0], ArrowUp: [0, 0.1 * h], ArrowDown: [0, -0.1 * h] };
+      if (e.key === "+" || e.key === "=") zoomAt(w / 2, h / 2, viewState.zoom + 0.5);
+      else if (e.key === "-") zoomAt(w / 2, h / 2, viewState.zoom - 0.5);
+      else if (moves[e.key]) setView({ ...viewState, target: [tx + moves[e.key][0] / scale, ty + moves[e.key][1] / scale, 0] });
+      else return;
+      e.preventDefault();
+    });
   }
 
   // ------------------------------------------------------------------ pointer: hover, click, box and lasso
@@ -476,7 +560,6 @@
     state.selectedList = list;
     state.selected = list.length ? new Uint8Array(N) : null;
     for (const i of list) state.selected[i] = 1;
-    selectLayerData = list.length ? subset(list) : null;
     ROOT.dataset.selected = String(list.length);
     renderTable();
     recolor();
@@ -596,7 +679,7 @@
   function runSearch() {
     const query = state.query.trim();
     if (!query || !texts) {
-      state.matches = null; state.matchList = null; matchLayerData = null;
+      state.matches = null; state.matchList = null;
       ui.count.textContent = "";
       ROOT.dataset.matches = "";
       renderResults();
@@ -612,7 +695,6 @@
     state.matchList = list;
     state.matches = new Uint8Array(N);
     for (const i of list) state.matches[i] = 1;
-    matchLayerData = list.length ? subset(list) : null;
     ROOT.dataset.matches = String(list.length);
     ROOT.dataset.searchMs = String(Math.round(performance.now() - started));
     ui.count.textContent = state.mode === "meaning" ? (list.length ? `${fmt(list.length)} closest in meaning` : "no known words")
@@ -686,8 +768,6 @@
       state.colorBy = ui.colorBy.value;
       const column = columns.find((c) => c.name === state.colorBy) || null;
       base = colorOf(column);
-      if (state.matchList) matchLayerData = subset(state.matchList);
-      if (state.selectedList.length) selectLayerData = subset(state.selectedList);
       ROOT.dataset.colorBy = state.colorBy;
       renderLegend();
       recolor();
@@ -779,22 +859,14 @@
     positions = new Float32Array(2 * N);
     for (let i = 0; i < N; i++) { positions[2 * i] = points.x[i] * world.sx; positions[2 * i + 1] = points.y[i] * world.sy; }
     base = colorOf(null);
-    colors = new Uint8Array(base);
-    pointsData = { length: N, attributes: { getPosition: { value: positions, size: 2 },
-      getFillColor: { value: colors, size: 4, normalized: true } } };
+    canvas = el("canvas", { class: "tl-points", "aria-label": `Map of ${fmt(N)} documents` });
+    overlay = el("canvas", { class: "tl-overlay" });
+    context = canvas.getContext("2d");
+    ui.stage.prepend(canvas, overlay);
+    resizeCanvas();
     viewState = initialView();
-    let drawn = false;
-    deckgl = new deck.Deck({
-      parent: ui.stage, views: new deck.OrthographicView({ id: "map", flipY: false }), viewState,
-      controller: { dragRotate: false, doubleClickZoom: true, inertia: false, scrollZoom: { smooth: false, speed: 0.01 } },
-      layers: layers(), useDevicePixels: Math.min(window.devicePixelRatio || 1, 2),
-      onViewStateChange: ({ viewState: next }) => { setView({ ...next, minZoom: viewState.minZoom, maxZoom: viewState.maxZoom }); return viewState; },
-      onAfterRender: () => { if (!drawn) { drawn = true; api.drawnAt = performance.now(); ROOT.dataset.drawn = "1"; } },
-      onError: (error) => { ui.status.hidden = false; ui.status.textContent = `This browser cannot draw the map (${error.message || error}).`; },
-      getCursor: ({ isDragging }) => state.tool !== "pan" ? "crosshair" : isDragging ? "grabbing" : "grab",
-    });
-    const canvas = ui.stage.querySelector("canvas");
-    if (canvas) canvas.style.zIndex = "1";
+    recolor();
+    bindView();
     buildLabels();
     renderLegend();
     buildTime();
@@ -813,7 +885,12 @@
     renderResults();
     showTab("topics");
     ui.status.hidden = true;
-    new ResizeObserver(() => { const keep = viewState.zoom - fitZoom; initialView(); setView({ ...viewState, zoom: fitZoom + keep }); }).observe(ui.stage);
+    new ResizeObserver(() => {
+      const keep = viewState.zoom - fitZoom;
+      resizeCanvas();
+      initialView();
+      setView({ ...viewState, zoom: fitZoom + keep });
+    }).observe(ui.stage);
     ROOT.dataset.state = "ready";
     api.readyAt = performance.now();
     if (embedded) window.parent.postMessage({ topiclab: "map", kind: "ready" }, "*");
