@@ -1,11 +1,11 @@
-"""Document maps at scale: HTML size, and time to draw and answer a hover in headless Chromium.
+"""The 3D document map (plotly) at scale: HTML size, and time to draw and answer a hover in headless Chromium.
 
 For WordNet glosses (117,659) and 20 Newsgroups (18,331) from ../shared/data, a run is fitted once with
 the static `wordllama` embedder (MiniLM on 2 CPU cores would take hours for WordNet; the figure path does
 not depend on the embedder) and saved under outputs/bench-figures/. Then the whole figure path is
-measured from the saved run, for several sample sizes: load_run -> document_map -> write_html, and the
+measured from the saved run, for several sample sizes: load_run -> document_map_3d -> write_html, and the
 file opened in Debian's chromium (software WebGL, as in CI): seconds from navigation start until plotly
-has drawn, and until a hover label shows a document. Target: at most 15 MB, hover within 5 s.
+has drawn, and until a hover label shows a document. The 2D map is benchmarks/bench_map.py.
 
     python benchmarks/bench_figures.py [--corpora wordnet 20ng] [--points all 100000 default 20000]
 """
@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from topiclab import fit_run, load_run
-from topiclab.figures import document_map, write_html
-from topiclab.figures._document_map import MAX_POINTS
+from topiclab.figures import document_map_3d, write_html
+from topiclab.figures._document_map_3d import MAX_POINTS
 
 import common
 
@@ -88,26 +88,25 @@ def browser_times(browser, html: Path) -> tuple[float, float]:
 def measure(name: str, points: list[str], browser) -> list[dict]:
     path = saved_run(name)
     rows = []
-    for dims in (2, 3):
-        for limit in points:
-            started = time.perf_counter()
-            run = load_run(path)
-            n = len(run.documents)
-            max_points = n if limit == "all" else MAX_POINTS[dims] if limit == "default" else int(limit)
-            if max_points > n and limit != "all":
-                continue
-            fig = document_map(run, dims=dims, max_points=max_points)
-            built = time.perf_counter() - started
-            started = time.perf_counter()
-            html = write_html(fig, RUNS / f"{name}-map{dims}d-{limit}.html")
-            written = time.perf_counter() - started
-            drawn, hovered = browser_times(browser, html)
-            shown = sum(len(trace.x) for trace in fig.data)
-            rows.append({"corpus": name, "map": f"{dims}D", "points": f"{shown:,} / {n:,}",
-                         "MB": f"{html.stat().st_size / 1e6:.1f}", "load+map s": f"{built:.1f}",
-                         "write s": f"{written:.1f}", "drawn s": f"{drawn:.1f}", "hover s": f"{hovered:.1f}",
-                         "topics": run.metrics.get("n_topics"), "project s": run.manifest["seconds"].get("project")})
-            print(rows[-1], flush=True)
+    for limit in points:
+        started = time.perf_counter()
+        run = load_run(path)
+        n = len(run.documents)
+        max_points = n if limit == "all" else MAX_POINTS if limit == "default" else int(limit)
+        if max_points > n and limit != "all":
+            continue
+        fig = document_map_3d(run, max_points=max_points)
+        built = time.perf_counter() - started
+        started = time.perf_counter()
+        html = write_html(fig, RUNS / f"{name}-map3d-{limit}.html")
+        written = time.perf_counter() - started
+        drawn, hovered = browser_times(browser, html)
+        shown = sum(len(trace.x) for trace in fig.data)
+        rows.append({"corpus": name, "map": "3D", "points": f"{shown:,} / {n:,}",
+                     "MB": f"{html.stat().st_size / 1e6:.1f}", "load+map s": f"{built:.1f}",
+                     "write s": f"{written:.1f}", "drawn s": f"{drawn:.1f}", "hover s": f"{hovered:.1f}",
+                     "topics": run.metrics.get("n_topics"), "project s": run.manifest["seconds"].get("project")})
+        print(rows[-1], flush=True)
     return rows
 
 
@@ -116,7 +115,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", nargs="+", default=["wordnet", "20ng"])
-    parser.add_argument("--points", nargs="+", default=["all", "100000", "default"],
+    parser.add_argument("--points", nargs="+", default=["default", "25000"],
                         help="'all', 'default' (the map's own sample size) or a number")
     args = parser.parse_args()
     load = os.getloadavg()  # timings are only comparable on an equally busy machine

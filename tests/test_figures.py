@@ -13,9 +13,11 @@ from topiclab import fit_run, load_run
 from topiclab.errors import FigureError
 from topiclab.figures import (
     FIGURES,
+    DocumentMap,
     available_figures,
     compute_projections,
     document_map,
+    document_map_3d,
     intertopic_distance,
     topic_hierarchy,
     topic_similarity,
@@ -26,8 +28,8 @@ from topiclab.figures import (
     word_aspects,
     write_html,
 )
-from topiclab.figures._common import OUTLIER_COLOR
-from topiclab.figures._document_map import LABELED_TOPICS, MIN_PER_TOPIC, sample_per_topic
+from topiclab.figures._common import MIN_PER_TOPIC, OUTLIER_COLOR, sample_per_topic
+from topiclab.figures._document_map_3d import LABELED_TOPICS
 
 MARKUP = "<script>window.pwned = 1</script> <img src=x onerror=\"window.pwned = 2\"> <b>bold</b> & co"
 
@@ -69,28 +71,24 @@ def test_compute_projections_needs_embeddings(fitted_run):
         compute_projections(fitted_run)
     with pytest.raises(FigureError, match="compute_projections"):
         document_map(fitted_run)
+    with pytest.raises(FigureError, match="compute_projections"):
+        document_map_3d(fitted_run)
 
 
-# ---------------------------------------------------------------- document maps
-def test_document_map_has_one_trace_per_topic_and_every_document(fitted_run):
-    fig = document_map(fitted_run)
+# ---------------------------------------------------------------- the 3D document map (plotly)
+def test_document_map_3d_has_one_trace_per_topic_and_every_document(fitted_run):
+    fig = document_map_3d(fitted_run)
     topics = fitted_run.topics.sort_values("topic")
-    assert [t.type for t in fig.data] == ["scattergl"] * len(topics)
+    assert [t.type for t in fig.data] == ["scatter3d"] * len(topics)
     assert [t.legendgroup for t in fig.data] == [str(t) for t in topics["topic"]]
-    assert points(fig) == len(fitted_run.documents)
     rows = np.concatenate([t.customdata for t in fig.data])
     assert sorted(rows) == list(range(len(fitted_run.documents)))
     for trace in fig.data:  # each point sits in its document's topic, at its projected place
         topic = fitted_run.documents["topic"].to_numpy()[trace.customdata]
         assert (topic == int(trace.legendgroup)).all()
-        np.testing.assert_array_equal(trace.x, fitted_run.projections["2d"][trace.customdata, 0])
-    names = [t.name for t in fig.data if t.legendgroup != "-1"]
-    labels = [a.text.removesuffix("…") for a in fig.layout.annotations]
-    assert len(labels) == min(LABELED_TOPICS, len(names))
-    assert all(any(name.startswith(label) for name in names) for label in labels)
+        np.testing.assert_array_equal(trace.z, fitted_run.projections["3d"][trace.customdata, 2])
+    assert len(fig.layout.scene.annotations) == min(LABELED_TOPICS, (topics["topic"] != -1).sum())
     assert f"{len(fitted_run.documents):,} documents" in fig.layout.title.subtitle.text
-    low, high = fig.layout.xaxis.range  # the initial view holds (nearly) all points; autoscale shows all
-    assert np.mean((fitted_run.projections["2d"][:, 0] >= low) & (fitted_run.projections["2d"][:, 0] <= high)) >= 0.99
 
 
 def test_outliers_are_muted_grey(fitted_run):
@@ -99,17 +97,17 @@ def test_outliers_are_muted_grey(fitted_run):
     if -1 not in set(fitted_run.topics["topic"]):
         fitted_run.topics.loc[len(fitted_run.topics)] = {**fitted_run.topics.iloc[0].to_dict(), "topic": -1,
                                                          "label": "-1: outliers", "size": 7}
-    fig = document_map(fitted_run)
+    fig = document_map_3d(fitted_run)
     outliers, first_topic = fig.data[0], fig.data[1]
     assert outliers.legendgroup == "-1" and len(outliers.x) == (documents["topic"] == -1).sum()
     assert outliers.marker.color == OUTLIER_COLOR
     assert outliers.marker.opacity < first_topic.marker.opacity and outliers.marker.size < first_topic.marker.size
-    assert not any(a.text.startswith("-1:") for a in fig.layout.annotations)
+    assert not any(a.text.startswith("-1:") for a in fig.layout.scene.annotations)
 
 
 def test_hover_text_is_escaped_and_starts_the_document(fitted_run):
     fitted_run.documents.loc[0, "text"] = MARKUP + " and then the article goes on for a while. " * 20
-    fig = document_map(fitted_run)
+    fig = document_map_3d(fitted_run)
     hover = {row: text for trace in fig.data for row, text in zip(trace.customdata, trace.text)}
     assert hover[0].startswith("&lt;script&gt;window.pwned = 1&lt;/script&gt; &lt;img src=x")
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in hover[0] and hover[0].endswith("…")
@@ -122,19 +120,21 @@ def test_hover_text_is_escaped_and_starts_the_document(fitted_run):
 
 def test_names_and_labels_are_escaped(fitted_run):
     fitted_run.set_label(int(fitted_run.topics["topic"].max()), "<i>dogs</i> & cats")
-    names = [t.name for t in document_map(fitted_run).data] + list(topic_sizes(fitted_run).data[0].y)
+    names = [t.name for t in document_map_3d(fitted_run).data] + list(topic_sizes(fitted_run).data[0].y)
     assert any("&lt;i&gt;dogs&lt;/i&gt; &amp; cats" in n for n in names)
     assert not any("<i>" in n for n in names)
 
 
 def test_large_maps_are_sampled_keeping_every_topic(fitted_run):
-    fig = document_map(fitted_run, max_points=100)
+    fig = document_map_3d(fitted_run, max_points=100)
     shown = points(fig)
     topics = set(fitted_run.documents["topic"])
     assert {int(t.legendgroup) for t in fig.data if len(t.x)} == topics
     assert shown <= 100 + MIN_PER_TOPIC * len(topics)
     assert f"{shown:,} of {len(fitted_run.documents):,} documents shown" in fig.layout.title.subtitle.text
-    assert points(document_map(fitted_run, max_points=100)) == shown  # seeded
+    assert points(document_map_3d(fitted_run, max_points=100)) == shown  # seeded
+    with pytest.raises(FigureError, match="max_points"):
+        document_map_3d(fitted_run, max_points=0)
 
 
 def test_sample_per_topic_keeps_shares_small_topics_and_is_seeded():
@@ -146,15 +146,6 @@ def test_sample_per_topic_keeps_shares_small_topics_and_is_seeded():
     assert np.array_equal(kept, sample_per_topic(topics, 1_000, seed=1))
     assert not np.array_equal(kept, sample_per_topic(topics, 1_000, seed=2))
     assert np.array_equal(sample_per_topic(topics[:50], 1_000, seed=1), np.arange(50))
-
-
-def test_document_map_3d(fitted_run):
-    fig = document_map(fitted_run, dims=3)
-    assert {t.type for t in fig.data} == {"scatter3d"} and points(fig) == len(fitted_run.documents)
-    assert all(len(t.z) == len(t.x) for t in fig.data)
-    assert len(fig.layout.scene.annotations) == (fitted_run.topics["topic"] != -1).sum()
-    with pytest.raises(FigureError, match="dims"):
-        document_map(fitted_run, dims=4)
 
 
 # ---------------------------------------------------------------- topic views
@@ -228,7 +219,7 @@ def test_views_that_need_a_column_say_which(fitted_run):
     names = available_figures(fitted_run)
     assert "topics_over_time" not in names and "topics_per_class" in names and "document_map_3d" in names
     for name in names:
-        assert isinstance(FIGURES[name](fitted_run), go.Figure)
+        assert isinstance(FIGURES[name](fitted_run), DocumentMap if name == "document_map" else go.Figure)
 
 
 # ---------------------------------------------------------------- HTML files and the CLI
@@ -240,10 +231,13 @@ def test_write_html_inlines_plotly_once_and_replaces_atomically(fitted_run, tmp_
     assert write_html(figures, path, title="Run <1> & co") == path
     page = path.read_text(encoding="utf-8")
     assert page.count("* plotly.js v") == 1 and page.count('class="figure"') == 3
+    assert page.count('<iframe class="topiclab-map"') == 1 and 'sandbox="allow-scripts allow-downloads"' in page
     assert "<title>Run &lt;1&gt; &amp; co</title>" in page and "<script src=" not in page
     assert [p.name for p in path.parent.iterdir()] == ["figures.html"]
     write_html(topic_sizes(fitted_run), path)
     assert "<title>Topic sizes</title>" in path.read_text(encoding="utf-8")
+    write_html(document_map(fitted_run, title="Map <2>"), path)
+    assert "<title>Map &lt;2&gt;</title>" in path.read_text(encoding="utf-8")
     with pytest.raises(FigureError):
         write_html([], path)
 
@@ -262,3 +256,5 @@ def test_cli_figures(fitted_run, tmp_path):
     assert result.exit_code == 2 and "timestamp_col" in result.output
     result = CliRunner().invoke(app, ["figures", str(fitted_run.path), "-w", "document_map", "--max-points", "50"])
     assert result.exit_code == 0 and (fitted_run.path / "figures.html").exists()
+    page = (fitted_run.path / "figures.html").read_text(encoding="utf-8")
+    assert page.count('<iframe class="topiclab-map"') == 1 and "plotly.js v" not in page

@@ -286,7 +286,8 @@ def test_report_writes_the_notebook_the_html_and_the_run(bbc_report):
 def test_report_html_works_offline_in_a_browser(bbc_report, browser, artifacts_dir):
     page, errors = offline_page(browser, bbc_report / "report.html")
     total, drawn = drawn_figures(page)
-    assert total >= 9 and drawn == total
+    assert total >= 8 and drawn == total  # plotly figures; the 2D document map is its own page, in an iframe
+    page.frame_locator("iframe.topiclab-map").locator("#tlmap[data-state=ready]").wait_for()
     assert not errors
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=False)
     page.locator("text=Document maps").first.scroll_into_view_if_needed()

@@ -20,8 +20,9 @@ def figures(
                                               "topic_sizes, document_map, document_map_3d, topic_words, "
                                               "intertopic_distance, topic_hierarchy, topic_similarity, "
                                               "topics_over_time, topics_per_class. Default: all the run can draw."),
-    max_points: Optional[int] = typer.Option(None, help="Most points drawn on a document map (default: a sample "
-                                             "of 50,000 in 2D, 25,000 in 3D, keeping every topic)."),
+    max_points: Optional[int] = typer.Option(None, help="Most points drawn on a document map (default: every "
+                                             "document up to 1,000,000 on the 2D map, 10,000 on the 3D map; "
+                                             "above that a sample keeping every topic)."),
     title: Optional[str] = typer.Option(None, help="The page's title (default: 'Topics in <run name>')."),
 ) -> None:
     """Draw a saved run's figures into one HTML file that opens offline.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Callable
+from typing import Callable, Union
 
 import plotly.graph_objects as go
 
-from topiclab.figures._document_map import document_map
+from topiclab.figures._document_map_3d import document_map_3d
 from topiclab.figures._intertopic_distance import intertopic_distance
 from topiclab.figures._topic_hierarchy import topic_hierarchy
 from topiclab.figures._topic_similarity import topic_similarity
@@ -15,13 +14,15 @@ from topiclab.figures._topic_sizes import topic_sizes
 from topiclab.figures._topic_words import topic_words
 from topiclab.figures._topics_over_time import topics_over_time
 from topiclab.figures._topics_per_class import topics_per_class
+from topiclab.figures.docmap import DocumentMap, document_map
 from topiclab.results import OUTLIER, TopicRun
 
-#: Every figure by name, in reading order; each takes a run and returns a plotly figure.
-FIGURES: dict[str, Callable[[TopicRun], go.Figure]] = {
+#: Every figure by name, in reading order; each takes a run and returns a plotly figure (the 2D document
+#: map: a DocumentMap page). The document maps also take `max_points`.
+FIGURES: dict[str, Callable[[TopicRun], Union[go.Figure, DocumentMap]]] = {
     "topic_sizes": topic_sizes,
     "document_map": document_map,
-    "document_map_3d": partial(document_map, dims=3),
+    "document_map_3d": document_map_3d,
     "topic_words": topic_words,
     "intertopic_distance": intertopic_distance,
     "topic_hierarchy": topic_hierarchy,

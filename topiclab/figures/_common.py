@@ -20,6 +20,7 @@ PALETTE = qualitative.Dark24
 OUTLIER_COLOR = "#c4c4c4"
 TEMPLATE = "plotly_white"
 LABEL_CHARS = 48
+MIN_PER_TOPIC = 10  # points kept per topic in a sample (all of a smaller topic), so its label has a cloud
 DISTANCE, LINKAGE = "cosine", "average"  # how topics are compared and merged into a hierarchy
 
 
@@ -56,6 +57,19 @@ def topic_vectors(run: TopicRun, least: int = 2) -> tuple[pd.DataFrame, np.ndarr
         raise FigureError(f"Run {run.name!r} has {len(table)} topic(s); this figure compares at least {least}.")
     vectors = np.vstack([rows[t] for t in table["topic"]]).astype(np.float64)
     return table, vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def sample_per_topic(topics: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """Sorted row indices of about `limit` documents: each topic keeps its share, and at least MIN_PER_TOPIC."""
+    if len(topics) <= limit:
+        return np.arange(len(topics))
+    rng = np.random.default_rng(seed)
+    order = np.argsort(topics, kind="stable")
+    _, starts, sizes = np.unique(topics[order], return_index=True, return_counts=True)
+    quotas = np.minimum(sizes, np.maximum(sizes * limit // len(topics), MIN_PER_TOPIC))
+    kept = [rng.choice(order[start:start + size], quota, replace=False)
+            for start, size, quota in zip(starts, sizes, quotas)]
+    return np.sort(np.concatenate(kept))
 
 
 def finish(fig: go.Figure, title: str, subtitle: str = "", height: int = 600) -> go.Figure:

@@ -1,4 +1,7 @@
-"""Figures written to one standalone HTML file: plotly.js inlined once, so it opens offline anywhere."""
+"""Figures written to one standalone HTML file: plotly.js inlined once, so it opens offline anywhere.
+
+A document map (a `DocumentMap`, its own page) goes in as a sandboxed iframe beside the plotly figures.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ from typing import Iterable, Optional, Union
 import plotly.graph_objects as go
 
 from topiclab.errors import FigureError
+from topiclab.figures.docmap import DocumentMap
 from topiclab.files import write_text
+
+Figure = Union[go.Figure, DocumentMap]
 
 CONFIG = {"displaylogo": False, "responsive": True}
 PAGE = """<!DOCTYPE html>
@@ -28,17 +34,24 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def write_html(figures: Union[go.Figure, Iterable[go.Figure]], path: Union[str, Path],
-               title: Optional[str] = None) -> Path:
+def write_html(figures: Union[Figure, Iterable[Figure]], path: Union[str, Path], title: Optional[str] = None) -> Path:
     """Write one figure or several to `path`, atomically (a half-written file never replaces a good one)."""
-    figures = [figures] if isinstance(figures, go.Figure) else list(figures)
+    figures = [figures] if isinstance(figures, (go.Figure, DocumentMap)) else list(figures)
     if not figures:
         raise FigureError("No figures to write: pass a figure or a list of figures.")
     path = Path(path)
     heading = f"<h1>{html.escape(title)}</h1>\n" if title else ""  # else each figure shows its own title
-    if title is None:  # the first figure's title, which is plotly text with entities
-        title = html.unescape(figures[0].layout.title.text or "") or path.stem
-    divs = [f'<div class="figure">{figure.to_html(full_html=False, include_plotlyjs=i == 0, config=CONFIG)}</div>'
-            for i, figure in enumerate(figures)]
+    if title is None:  # the first figure's title (plotly's is text with entities)
+        first = figures[0]
+        title = first.title if isinstance(first, DocumentMap) else html.unescape(first.layout.title.text or "")
+        title = title or path.stem
+    plots = [figure for figure in figures if isinstance(figure, go.Figure)]
+    divs = [f'<div class="figure">{_embed(figure, figure is plots[0] if plots else False)}</div>' for figure in figures]
     page = PAGE.format(title=html.escape(title), heading=heading, figures="\n".join(divs))
     return write_text(path, page)
+
+
+def _embed(figure: Figure, with_plotlyjs: bool) -> str:
+    if isinstance(figure, DocumentMap):
+        return figure.to_iframe()
+    return figure.to_html(full_html=False, include_plotlyjs=with_plotlyjs, config=CONFIG)
