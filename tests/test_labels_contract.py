@@ -60,7 +60,7 @@ def context() -> TopicContext:
         "words": [["the", "and"], *WORDS.values()],
         "representative_docs": [[], *[[f"A post about {words[0]}."] for words in WORDS.values()]],
     })
-    return TopicContext(topics, texts=[], assignments=np.array([], dtype=int), load_model=lambda: None)
+    return TopicContext(topics, load_model=lambda: None)
 
 
 def label(model: LabelModel, tmp_path: Path, cache: bool = True) -> tuple[pd.DataFrame, dict]:

@@ -145,24 +145,23 @@ def test_cli_errors_say_what_to_fix(fitted_run):
     assert result.exit_code == 2 and "No GGUF model at /nowhere/model.gguf" in result.output
 
 
-def test_shared_embeddings_embed_each_text_once_and_never_return_nan():
+def test_word_embeddings_are_embedded_once_each_and_never_nan(monkeypatch):
     import numpy as np
+    import pandas as pd
 
-    from topiclab.config import EmbeddingConfig
-    from topiclab.represent.base import SharedEmbeddings
+    import topiclab.embed
+    from topiclab.represent.base import TopicContext
 
-    class Backend:  # like WordLlama: an empty text normalises to NaN
-        def __init__(self):
-            self.asked = []
+    asked = []
 
-        def embed(self, texts):
-            self.asked.append(list(texts))
-            return np.array([[np.nan, np.nan] if not text else [len(text), 1.0] for text in texts])
+    def fake_embed(texts, config, progress=None):  # like WordLlama: a text with no tokens gives NaN
+        asked.append(list(texts))
+        return np.array([[np.nan, np.nan] if not text else [len(text), 1.0] for text in texts]), None
 
-    backend = Backend()
-    shared = SharedEmbeddings(backend, EmbeddingConfig())
-    first = shared.embed_words(["tax", "", "tax", "budget"])
-    again = shared.embed_documents(["budget", "tax"])
-    assert np.isfinite(first).all() and first[1].tolist() == [0.0, 0.0]
-    assert again.tolist() == [first[3].tolist(), first[0].tolist()]
-    assert backend.asked == [["tax", "", "budget"]]  # each text once, in one batch
+    monkeypatch.setattr(topiclab.embed, "embed_documents", fake_embed)
+    model = type("Model", (), {"topic_embeddings_": np.ones((1, 2))})()
+    context = TopicContext(pd.DataFrame({"topic": [0]}), load_model=lambda: model)
+    vectors = context.embed(["tax", "", "tax", "budget"])
+    assert asked == [["", "budget", "tax"]]  # each text once, in one batch
+    assert all(np.isfinite(v).all() for v in vectors.values()) and vectors[""].tolist() == [0.0, 0.0]
+    assert np.isclose(np.linalg.norm(vectors["tax"]), 1.0)
