@@ -26,6 +26,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_figures import RECORD_DRAW
 from map_runs import RUNS, bench_run
 
 from topiclab import load_run
@@ -109,14 +110,6 @@ def open_once(browser, path, name: str) -> dict:
 
 
 # ------------------------------------------------------------------ the plotly map it replaced
-RECORD_DRAW = """
-let plotly;
-Object.defineProperty(window, "Plotly", {configurable: true, get() { return plotly; }, set(value) {
-  plotly = value;
-  const newPlot = value.newPlot;
-  value.newPlot = (...args) => newPlot(...args).then(gd => { window.drawnAt = performance.now(); return gd; });
-}});
-"""
 PLOTLY_POINT = """() => { const gd = document.querySelector('.js-plotly-plot'), l = gd._fullLayout, z = l._size;
   const t = gd._fullData.reduce((a, b) => (b.x || []).length > (a.x || []).length ? b : a), n = t.x.length;
   const mx = t.x.reduce((s, v) => s + v, 0) / n, my = t.y.reduce((s, v) => s + v, 0) / n;

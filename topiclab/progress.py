@@ -7,6 +7,7 @@ nothing goes quiet for minutes. tqdm.auto gives widget bars in JupyterLab and te
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -59,3 +60,17 @@ class Stopwatch:
             yield
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+
+
+@contextmanager
+def quiet_logger(name: str) -> Iterator[None]:
+    """Only errors from the logger `name` ('' for the root) while inside: libraries that log every step
+    (distributed's connections, ONNX export hints) would otherwise bury our progress bars."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from topiclab.errors import ComputeError
+from topiclab.progress import quiet_logger
 
 #: Seconds to reach a scheduler, and to wait for its first worker, before saying so.
 CONNECT_TIMEOUT = 5
@@ -18,7 +19,7 @@ WORKER_TIMEOUT = 60
 def connect(scheduler: str) -> Iterator["distributed.Client"]:  # noqa: F821
     from distributed import Client, LocalCluster
 
-    with _quiet():
+    with quiet_logger("distributed"):  # it logs every connection attempt, worker start and shutdown
         if scheduler == "local":
             with LocalCluster(processes=True, threads_per_worker=1, dashboard_address="127.0.0.1:0",
                               scheduler_kwargs={"dashboard": False},
@@ -45,16 +46,3 @@ def _reach(scheduler: str, client_class):
                            "`dask scheduler` and workers with `dask worker tcp://HOST:8786`, then pass "
                            "--scheduler tcp://HOST:8786; or --scheduler local for a cluster on this "
                            "machine.") from None
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """distributed logs every connection attempt, worker start and shutdown to stderr; a user sees our
-    progress bars and, when something fails, our one-line message instead."""
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 
 from topiclab.files import read_json, slugify, umask, write_json
+from topiclab.progress import quiet_logger
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ class Int8Encoder:
 def _export(folder: Path, source: str, model) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_exports(folder.parent)
-    print(f"topiclab: exporting the embedding model {Path(source).name} to int8 for ONNX Runtime, once (under a "
+    name = folder.name.rsplit("-", 1)[0].replace("--", "/")  # e.g. sentence-transformers/all-MiniLM-L6-v2
+    print(f"topiclab: exporting the embedding model {name} to int8 for ONNX Runtime, once (under a "
           f"minute); later runs reuse {folder}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
@@ -167,7 +169,7 @@ def _export_fp32(source: str, path: Path) -> Path:
     sample = model.preprocess(["A short sentence.", "A somewhat longer sentence, so that the batch has padding."])
     names = [name for name, value in sample.items() if isinstance(value, torch.Tensor)]
     axes = {name: {0: "batch", 1: "tokens"} for name in names}
-    with warnings.catch_warnings(), _quiet("torch.onnx"):
+    with warnings.catch_warnings(), quiet_logger("torch.onnx"):
         warnings.simplefilter("ignore")
         torch.onnx.export(Pipeline(model, names), tuple(sample[n] for n in names), str(path), dynamo=False,
                           input_names=names, output_names=["sentence_embedding"], opset_version=17,
@@ -182,7 +184,7 @@ def _fuse(source: Path, path: Path, model) -> Path:
         from onnxruntime.transformers.optimizer import optimize_model
 
         config = model[0].auto_model.config
-        with _quiet("onnxruntime"), _quiet("fusion"):
+        with quiet_logger("onnxruntime"), quiet_logger("fusion"):
             optimized = optimize_model(str(source), model_type="bert", num_heads=config.num_attention_heads,
                                        hidden_size=config.hidden_size)
         optimized.save_model_to_file(str(path))
@@ -196,7 +198,7 @@ def _quantize(source: Path, path: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with _quiet(""):  # the quantizer suggests, through the root logger, a pre-processing step it does not need here
+    with quiet_logger(""):  # the quantizer suggests, through the root logger, a pre-processing step it does not need here
         quantize_dynamic(str(source), str(path), weight_type=QuantType.QInt8, per_channel=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
@@ -223,14 +225,3 @@ def _versions() -> dict:
     import torch
 
     return {"onnxruntime": onnxruntime.__version__, "torch": torch.__version__}
-
-
-@contextlib.contextmanager
-def _quiet(logger_name: str):
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

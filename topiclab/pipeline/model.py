@@ -21,8 +21,8 @@ from topiclab.config import RunConfig, flatten
 from topiclab.errors import ConfigError, TopicLabError
 from topiclab.pipeline import MIN_DOCUMENTS, guidance
 from topiclab.pipeline.cluster import Layers, cluster
-from topiclab.pipeline.neighbors import normalize
-from topiclab.pipeline.predictor import OUTLIER, Assignment, Reference, choose_reference, decide
+from topiclab.pipeline.neighbors import nearest, normalize
+from topiclab.pipeline.predictor import OUTLIER, Assignment, Candidates, Reference, decide
 from topiclab.pipeline.reduce import ReductionCache, fingerprint, neighbor_graph, umap_layout
 from topiclab.pipeline.words import TermCounts
 from topiclab.progress import Stopwatch, stage, wanted
@@ -357,7 +357,9 @@ class TopicModel(BaseEstimator):
         if len(pool) == 0:
             raise TopicLabError("No topics were found: every document was left in no cluster. Lower "
                                 "hdbscan.min_samples or give more documents.")
-        chosen = pool[choose_reference(topics[pool], config.compute.reference_size, config.seed)]
+        candidate_pool = sample if len(sample) <= config.compute.reference_size else np.sort(
+            np.random.default_rng(config.seed).choice(sample, config.compute.reference_size, replace=False))
+        chosen = candidate_pool if keep else candidate_pool[topics[candidate_pool] != OUTLIER]
         self.reference_ = Reference(unit[chosen], topics[chosen], chosen, n_neighbors=config.umap.n_neighbors)
         centroids = None
         if config.topics.outlier_reduction == "centroids":
@@ -366,14 +368,30 @@ class TopicModel(BaseEstimator):
         rule = {"threshold": config.topics.outlier_threshold, "keep_outliers": keep, "centroids": centroids}
         counts = None
         if partitions is None:
+            candidates = self._candidates(unit, candidate_pool, show)
             with stage("Topics by neighbour vote", show, total=len(unit), unit="doc") as bar:
-                result = decide(self.reference_, unit, topics, assigned_by, in_sample, **rule, progress=bar.update)
+                result = decide(self.reference_, unit, topics, assigned_by, in_sample, **rule, progress=bar.update,
+                                candidates=candidates)
         else:  # the same rule, partition by partition on the cluster, with each partition's term counts
             result, counts = partitions.assign(self.reference_, topics, assigned_by, in_sample, rule,
                                                config.vectorizer)
         self.topics_, self.assigned_by_, self.probabilities_ = result.topics, result.assigned_by, result.probabilities
         self.neighbors_, self.neighbor_similarities_ = result.neighbors, result.similarities
         return counts
+
+    def _candidates(self, unit: np.ndarray, pool: np.ndarray, show: bool) -> Candidates:
+        """Every document's nearest pool documents (twice the vote's neighbours), cached by the embeddings and
+        the pool: the pool is drawn without looking at topics, so re-fits and level changes find it here."""
+        k = 2 * self._config.umap.n_neighbors
+        key = {"stage": "candidates", "vectors": fingerprint(unit), "pool": fingerprint(pool), "k": k}
+
+        def search() -> dict:
+            with stage("Nearest reference documents", show, total=len(unit), unit="doc") as bar:
+                indices, similarities = nearest(unit, unit[pool], k, progress=bar.update)
+            return {"indices": indices, "similarities": similarities}
+
+        arrays = ReductionCache.for_config(self._config).get_or_compute(key, search)
+        return Candidates(pool, arrays["indices"], arrays["similarities"])
 
     def _describe(self, texts: list[str], embeddings: np.ndarray, topics: np.ndarray, plan: guidance.Guidance,
                   show: bool, counts: Optional[TermCounts] = None) -> None:

@@ -43,13 +43,20 @@ class Reference:
     n_neighbors: int = 15
 
     def assign(self, unit_vectors: np.ndarray, *, threshold: float = 0.0, keep_outliers: bool = False,
-               centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None) -> Assignment:
+               centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None,
+               candidates: "Candidates | None" = None) -> Assignment:
         """Topics for unit vectors by neighbour vote (or nearest centroid, given `centroids` = (ids, unit
         vectors)). Documents whose nearest reference similarity is below `threshold` become outliers (-1).
         Outlier reference documents vote only when `keep_outliers` (outlier_reduction 'none'). `progress(n)`
-        is called as blocks of n documents are done."""
+        is called as blocks of n documents are done. `candidates` (the same rows' nearest pool documents,
+        see `Candidates`) spare the search: the result is the same."""
         voters = self if keep_outliers else self.without_outliers()
-        indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors, progress=progress)
+        if candidates is None:
+            indices, similarities = nearest(unit_vectors, voters.vectors, voters.n_neighbors, progress=progress)
+        else:
+            indices, similarities = candidates.nearest_voters(voters, unit_vectors)
+            if progress is not None:
+                progress(len(unit_vectors))
         topics, shares = vote(voters.topics[indices], similarities)
         identical = similarities[:, 0] >= _IDENTICAL
         topics = np.where(identical, voters.topics[indices[:, 0]], topics)
@@ -81,6 +88,33 @@ class Reference:
 
 
 @dataclass
+class Candidates:
+    """Each document's nearest documents in a pool chosen without looking at topics (`pool`: positions among
+    the fitted documents), twice as many as the vote needs. The search against the pool is the costly part of
+    assigning a large corpus, and it depends only on the embeddings, so it is cached: a re-fit that changes
+    which pool documents vote, and for which topic, takes each row's nearest voters from here."""
+
+    pool: np.ndarray          # (p,) sorted positions
+    indices: np.ndarray       # (n, K) rows of `pool`, nearest first
+    similarities: np.ndarray  # (n, K) float32
+
+    def nearest_voters(self, voters: Reference, unit_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What `nearest(unit_vectors, voters.vectors, k)` gives, for voters drawn from the pool: the first k
+        voters among each row's candidates, searched again only for rows with fewer than k of them."""
+        k = int(min(voters.n_neighbors, len(voters.positions)))
+        row_of = np.full(len(self.pool), -1, np.int64)
+        row_of[np.searchsorted(self.pool, voters.positions)] = np.arange(len(voters.positions))
+        mapped = row_of[self.indices]
+        first = np.argsort(mapped < 0, axis=1, kind="stable")[:, :k]
+        indices = np.take_along_axis(mapped, first, axis=1)
+        similarities = np.take_along_axis(self.similarities, first, axis=1)
+        short = np.flatnonzero((indices < 0).any(axis=1))
+        if len(short):
+            indices[short], similarities[short] = nearest(unit_vectors[short], voters.vectors, k)
+        return indices, similarities
+
+
+@dataclass
 class Decided:
     """Every fitted document's topic after the vote, how it got it, its probability, and the reference documents
     that voted for it (`neighbors`: their positions among the fitted documents), which place it on the map."""
@@ -100,14 +134,15 @@ class Decided:
 
 def decide(reference: Reference, unit_vectors: np.ndarray, topics: np.ndarray, assigned_by: np.ndarray,
            in_sample: np.ndarray, *, threshold: float = 0.0, keep_outliers: bool = False,
-           centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None) -> Decided:
+           centroids: tuple[np.ndarray, np.ndarray] | None = None, progress=None,
+           candidates: Candidates | None = None) -> Decided:
     """The fit's last step for a block of documents: those the clustering and guidance left undecided (topic -1)
     take the vote's topic (with `keep_outliers`, HDBSCAN's noise in the fit sample stays noise), and every
     document gets the vote's share for its topic as probability (1 for zero-shot names and known labels).
     Each row depends only on its own vector, so blocks give what the whole corpus gives at once: this runs
     in-process for the fit and per partition on a Dask cluster."""
     voted = reference.assign(unit_vectors, threshold=threshold, keep_outliers=keep_outliers, centroids=centroids,
-                             progress=progress)
+                             progress=progress, candidates=candidates)
     topics, assigned_by = topics.copy(), assigned_by.copy()
     undecided = (topics == OUTLIER) & ~(keep_outliers & in_sample)
     topics[undecided] = voted.topics[undecided]
