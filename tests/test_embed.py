@@ -46,6 +46,38 @@ def test_cached_vectors_equal_fresh_ones(config, texts):
     np.testing.assert_allclose(cached, fresh, rtol=1e-6)
 
 
+class BatchDependentEmbedder:
+    """Like an int8 model with dynamic quantization: a text's vector shifts a little with its batch."""
+
+    identity = {"backend": "test", "model": "batch-dependent"}
+    max_tokens = None
+    notes: list = []
+
+    def __init__(self):
+        self.encoded: list[str] = []
+
+    def load(self):
+        pass
+
+    def encode(self, texts, batch_size=64):
+        self.encoded += texts
+        return np.array([[len(t), 1.0 + 0.001 * len(texts)] for t in texts], np.float32)
+
+    def token_counts(self, texts):
+        return np.array([len(t.split()) for t in texts])
+
+
+def test_a_repeated_text_is_embedded_once_and_a_cached_run_gets_the_same_vectors(config):
+    texts = ["alpha beta", "gamma", "alpha beta", "delta epsilon zeta", "gamma"]
+    embedder = BatchDependentEmbedder()
+    fresh, report = embed_documents(texts, config, embedder=embedder)
+    assert sorted(embedder.encoded) == ["alpha beta", "delta epsilon zeta", "gamma"]
+    np.testing.assert_array_equal(fresh[0], fresh[2])
+    again, report = embed_documents(texts, config, embedder=BatchDependentEmbedder())
+    assert report.n_cached == len(texts)
+    np.testing.assert_array_equal(again, fresh)  # so a re-fit finds its cached reduction
+
+
 def test_cache_is_keyed_by_model_identity(config, texts):
     embed_documents(texts[:10], config)
     chunked = config.model_copy(update={"long_documents": "chunk"})

@@ -17,6 +17,7 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol, Union
@@ -240,13 +241,22 @@ def _load_wordllama():
 
 
 def _default_torch_device() -> str:
-    """The device sentence-transformers would pick: a GPU when there is one."""
+    """The device sentence-transformers would pick: a GPU when there is one. Without a GPU driver or Apple
+    silicon there is none, and torch (seconds to import) is not imported to learn that: a re-fit whose
+    vectors are all cached never loads it."""
+    if "torch" not in sys.modules and not _may_have_gpu():
+        return "cpu"
     import torch
 
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
     return "mps" if mps is not None and mps.is_available() else "cpu"
+
+
+def _may_have_gpu() -> bool:
+    return (Path("/proc/driver/nvidia/version").exists() or Path("/dev/kfd").exists()  # NVIDIA, AMD ROCm
+            or sys.platform == "darwin")
 
 
 def _configured_window(folder: Path) -> Optional[int]:

@@ -89,7 +89,8 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
                    cache: Optional[EmbeddingCache], key: str, counted: bool,
                    progress: Optional[bool]) -> tuple[np.ndarray, np.ndarray]:
     """Every document's vector and token count (-1 where unknown): the cached ones, then the rest embedded
-    longest first (batches of similar length pad least), block by block, each block written to the cache."""
+    once per distinct text (int8 vectors vary a little with the batch, and the cache keeps one per text, so a
+    re-run must find what this run used), longest first (batches of similar length pad least), block by block, each block written to the cache."""
     vectors = np.empty((len(texts), found.vectors.shape[1]), np.float32) if len(found) else None
     token_counts = np.full(len(texts), -1, dtype=np.int64)
     if len(found):
@@ -97,7 +98,10 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
         token_counts[found.positions] = found.n_tokens[found.rows]
     is_missing = np.ones(len(texts), dtype=bool)
     is_missing[found.positions] = False
-    missing = np.flatnonzero(is_missing)
+    first_of: dict[str, int] = {}  # a text that appears twice is embedded once: both rows get the same vector
+    copies = [(i, first_of.setdefault(texts[i], i)) for i in np.flatnonzero(is_missing)]
+    missing = np.array([i for i, first in copies if i == first], dtype=np.int64)
+    copies = [(i, first) for i, first in copies if i != first]
     missing = missing[np.argsort([-len(texts[i]) for i in missing], kind="stable")]
     show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
     with tqdm(total=len(missing), desc="Embedding", unit="doc", disable=not show) as bar:
@@ -118,6 +122,9 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
             start += len(block)
             if time.perf_counter() - began < _BLOCK_SECONDS:
                 size = min(2 * size, _MAX_BLOCK)
+    if copies:
+        rows, firsts = np.array(copies).T
+        vectors[rows], token_counts[rows] = vectors[firsts], token_counts[firsts]
     if vectors is None:  # no documents at all
         vectors = np.empty((0, 0), np.float32)
     return vectors, token_counts
