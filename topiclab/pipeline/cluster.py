@@ -36,6 +36,9 @@ MARGIN_JUMP = 1.25
 PERSISTENCE_JUMP = 1.2
 #: Layers with fewer topics are not chosen by default (unless no layer has more).
 MIN_TOPICS = 5
+#: Nor layers with fewer than the starting target divided by this: EVoC's layers can be far apart (36 then 7
+#: topics on 20 Newsgroups), and one jump must not end three octaves below the corpus's scale.
+MAX_COARSENING = 8
 
 
 @dataclass
@@ -65,7 +68,8 @@ class Layers:
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
     """Start at the layer nearest TARGET_SCALE * sqrt(n) topics; move to each coarser layer that separates
     the documents clearly better (MARGIN_JUMP) or persists clearly longer (PERSISTENCE_JUMP) without
-    separating them worse. Layers of fewer than MIN_TOPICS topics are skipped while others exist."""
+    separating them worse, down to target / MAX_COARSENING topics. Layers of fewer than MIN_TOPICS topics are
+    skipped while others exist."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if k >= MIN_TOPICS]
     if not candidates:
@@ -73,7 +77,8 @@ def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
     target = TARGET_SCALE * np.sqrt(layers.labels.shape[1])
     best = min(candidates, key=lambda i: (abs(np.log(counts[i] / target)), -counts[i]))
     best_margin = centroid_margin(unit_vectors, layers.labels[best])
-    for i in (i for i in candidates if counts[i] < counts[best]):  # coarser layers, finer first
+    floor = target / MAX_COARSENING
+    for i in (i for i in candidates if floor <= counts[i] < counts[best]):  # coarser layers, finer first
         margin = centroid_margin(unit_vectors, layers.labels[i])
         separates = margin >= MARGIN_JUMP * best_margin
         persists = layers.persistence[best] > 0 and layers.persistence[i] >= PERSISTENCE_JUMP * layers.persistence[
