@@ -75,9 +75,9 @@ def nudge(unit_vectors: np.ndarray, matches: np.ndarray, seed_vectors: np.ndarra
 
 
 def clusters_to_topics(clusters: np.ndarray, labels: np.ndarray, n_named: int, label_offset: int) -> np.ndarray:
-    """Topic ids for clustered documents: a cluster whose labelled members mostly share a label joins that
-    label's topic (`label_offset + label`); the other clusters become new topics numbered from `n_named`,
-    largest first. Noise stays -1."""
+    """Topic ids for clustered documents: a cluster whose labelled or named (zero-shot) members mostly share a
+    label or name joins that topic (`label_offset + label`); the other clusters become new topics numbered
+    from `n_named`, largest first. Noise stays -1."""
     topics = np.full(len(clusters), -1, dtype=np.int64)
     free = []
     for cluster in np.unique(clusters[clusters >= 0]):

@@ -103,7 +103,7 @@ class TopicModel(BaseEstimator):
                 reduced_input = guidance.nudge(unit, matches, self._embed_words(
                     [" ".join(words) for words in config.topics.seed_words]))
         sample = _seeded_sample(np.arange(n), config.compute.fit_sample, config.seed)
-        clusterable = sample[plan.fixed_by[sample] != "zero-shot"]  # labelled documents are clustered too
+        clusterable = sample  # named and labelled documents too: the granularity is the corpus's, not the rest's
         known = None if y is None else np.where(plan.fixed_by[sample] == "label", plan.fixed[sample], -1)
         with watch("neighbors"):
             graph, graph_key = self._graph(reduced_input[sample], cache, show)
@@ -333,7 +333,7 @@ class TopicModel(BaseEstimator):
         -1 where the vote must decide."""
         topics = np.full(n, OUTLIER, np.int64)
         assigned_by = np.full(n, "", object)
-        label_of = np.where(plan.fixed_by[positions] == "label", plan.fixed[positions], -1)
+        label_of = np.where(np.isin(plan.fixed_by[positions], ("label", "zero-shot")), plan.fixed[positions], -1)
         clustered = guidance.clusters_to_topics(clusters, label_of, plan.n_named, label_offset=0)
         topics[positions] = clustered
         assigned_by[positions[clustered >= 0]] = "cluster"
