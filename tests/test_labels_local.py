@@ -128,8 +128,9 @@ def test_cli_relabels_with_a_transformers_model_by_path(fitted_run, smollm2_fold
         capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-3000:]
 
-    saved = load_run(fitted_run.path)
+    saved = load_run(fitted_run.path, trusted_settings=True)  # the path is recorded in the run ...
     assert saved.config.labels.llm.backend == "transformers" and saved.config.labels.llm.model == str(smollm2_folder)
+    assert load_run(fitted_run.path).config.labels.llm.model is None  # ... but never used from a run folder
     report = saved.manifest["labels"]["llm"]
     assert report["backend"] == "local-transformers" and report["model"] == smollm2_folder.name
     assert report["n_failed"] == 0 and report["seconds_per_label"] > 0

@@ -49,7 +49,7 @@ def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.nda
     """
     parts = sorted({part for word in vocabulary for part in word.split()})
     part_id = {part: i for i, part in enumerate(parts)}
-    stream = pd.Categorical([token for text in tokens for token in text], categories=parts).codes.astype(np.int64)
+    stream = pd.Index(parts).get_indexer([token for text in tokens for token in text]).astype(np.int64)  # -1: none
     unigram_column = np.full(len(parts) + 1, -1)  # the last entry answers for tokens in no topic word (code -1)
     ngrams = []
     for column, word in enumerate(vocabulary):

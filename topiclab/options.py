@@ -55,7 +55,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "seed", MODEL, int, "Random seed (default 42): the same seed gives the same topics."),
     Option("min_cluster_size", "hdbscan.min_cluster_size", MODEL, help="Smallest topic in documents, or 'auto' "
                                                                        "(default: granularity read from the data)."),
-    Option("level", "topics.level", MODEL, help="Granularity: 'auto' or a layer number (0 = finest); see "
+    Option("level", "topics.level", MODEL, help="Granularity: 'auto' or a layer number (0 is the finest); see "
                                                 "`topiclab levels RUN`."),
     Option("nr_topics", "topics.nr_topics", MODEL, int, "Merge the closest topics until this many remain."),
     Option("zero_shot", "topics.zero_shot", MODEL, help="Comma-separated topic names known in advance "

@@ -23,11 +23,15 @@ def wanted(progress: Optional[bool], n_documents: int) -> bool:
     return progress if progress is not None else n_documents >= SHOW_FROM
 
 
+#: Seconds a stage runs before its bar appears: quick stages leave no trace in a terminal or a notebook.
+STAGE_DELAY = 1.0
+
+
 @contextmanager
 def stage(description: str, show: bool, total: Optional[int] = None, unit: str = "it") -> Iterator[tqdm]:
     """A bar for one stage: advance it with `.update(n)`; without `total` it ticks the elapsed seconds."""
     bar = tqdm(total=total, desc=description, unit=unit, disable=not show, leave=True, dynamic_ncols=True,
-               bar_format=None if total else "{desc}: {elapsed}")
+               bar_format=None if total else "{desc}: {elapsed}", delay=STAGE_DELAY)
     stop = threading.Event()
     ticker = None
     if show and total is None:

@@ -84,7 +84,7 @@ class SentenceTransformerEmbedder:
         """Read from the model's files when they are local, so a fully cached corpus never loads the model."""
         identity = self._fp32_identity
         if self.uses_int8:
-            identity = {**identity, "precision": "int8", "quantization": int8.RECIPE}
+            identity = {**identity, "precision": "int8", "quantization": int8.RECIPE, "encoding": int8.ENCODING}
         return identity
 
     @property

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -31,13 +30,15 @@ from typing import Optional
 import numpy as np
 
 from topiclab.files import read_json, slugify, umask, write_json
-from topiclab.progress import quiet_logger
+from topiclab.progress import quiet_logger, stage
 
 log = logging.getLogger(__name__)
 
 # What decides the exported file: part of its folder's name and of the vectors' cache key. Change it
 # whenever the export below changes, so that no vector from the old recipe answers for the new one.
 RECIPE = "onnxruntime-dynamic-int8-per-channel-fused-v1"
+#: How texts are run through it; with RECIPE, part of the vectors' cache key (not of the exported file).
+ENCODING = "one-text-per-run"
 _MIN_COSINE = 0.97  # int8 against fp32 on the probe sentences; MiniLM measures 0.99
 _STALE_SECONDS = 3600  # a temporary export folder this old was left by a killed process
 _PROBES = [
@@ -104,13 +105,13 @@ class Int8Encoder:
         self.model = model
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Longest texts first, as sentence-transformers does: batches of similar length pad least."""
+        """One text per run, whatever `batch_size`: dynamic quantization scales a batch's activations together,
+        so in a batch a text's vector would depend on its neighbours (and a cached vector differ from a fresh
+        one); alone it does not, and with no padding it is also faster on a CPU (about 1.4x on 20 Newsgroups)."""
         vectors = np.empty((len(texts), self.dim), np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            batch = order[start:start + batch_size]
-            features = self.model.preprocess([texts[i] for i in batch])
-            vectors[batch] = self.session.run(None, {n: features[n].numpy() for n in self.input_names})[0]
+        for i, text in enumerate(texts):
+            features = self.model.preprocess([text])
+            vectors[i] = self.session.run(None, {n: features[n].numpy() for n in self.input_names})[0][0]
         return vectors
 
 
@@ -118,10 +119,14 @@ def _export(folder: Path, source: str, model) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_exports(folder.parent)
     name = folder.name.rsplit("-", 1)[0].replace("--", "/")  # e.g. sentence-transformers/all-MiniLM-L6-v2
-    print(f"topiclab: exporting the embedding model {name} to int8 for ONNX Runtime, once (under a "
-          f"minute); later runs reuse {folder}", file=sys.stderr, flush=True)
+    log.info("Exporting %s to int8 for ONNX Runtime into %s; later runs reuse it.", name, folder)
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    with stage(f"Exporting {name} to int8, once (under a minute)", True):  # a widget in notebooks
+        _export_into(staging, folder, source, model, started)
+
+
+def _export_into(staging: Path, folder: Path, source: str, model, started: float) -> None:
     try:
         work = staging / "work"
         work.mkdir()
