@@ -117,7 +117,7 @@ def main() -> None:
         onnx_home = Path(home)
         texts, _ = sample("20ng", args.speed_docs)
         wordnet, _ = sample("wordnet20k", 20000)
-        speed_rows = speed(texts, wordnet, args.rounds, onnx_home)
+        speed_rows = speed(texts, wordnet, args.rounds, onnx_home) if args.rounds else []  # 0: quality only
         quality_rows = [quality(name, onnx_home) for name in args.corpora]
     print(f"load average at end: {os.getloadavg()}")
     seconds = {row[0]: row[2] for row in speed_rows}

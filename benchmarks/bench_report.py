@@ -70,9 +70,12 @@ def warm_work(corpus: Path, settings: dict, folder: Path) -> float:
         started = time.perf_counter()
         run = open_or_fit(corpus, folder / f"warm-{round_}" / "run", settings=settings)
         for name in available_figures(run):
-            pio.to_html(FIGURES[name](run), include_plotlyjs=False, full_html=False)
-        for table in (tables.corpus_overview, tables.topic_table, tables.outlier_overview, tables.outlier_examples,
-                      tables.metrics_table, tables.changed_settings, tables.versions_table):
+            figure = FIGURES[name](run)
+            figure.to_iframe() if hasattr(figure, "to_iframe") else pio.to_html(  # the document map is its own page
+                figure, include_plotlyjs=False, full_html=False)
+        for table in (tables.corpus_overview, tables.topic_table, tables.assignment_overview, tables.levels_table,
+                      tables.guidance_table, tables.history_table, tables.lineage_table, tables.outlier_examples,
+                      tables.metrics_table, tables.changed_settings, tables.versions_table, tables.timings_table):
             safe.table(table(run))
         seconds.append(time.perf_counter() - started)
     return seconds[-1]

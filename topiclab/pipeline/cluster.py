@@ -31,7 +31,7 @@ BASE_MIN_CLUSTER_SIZE = 10
 #: The granularity the default starts from: this many times the square root of the clustered documents.
 TARGET_SCALE = 0.6
 #: A coarser layer wins when its centroid margin is this much larger ...
-MARGIN_JUMP = 1.25
+MARGIN_JUMP = 1.1
 #: ... or its persistence this much larger with a margin at least as large.
 PERSISTENCE_JUMP = 1.2
 #: Layers with fewer topics are not chosen by default (unless no layer has more).
