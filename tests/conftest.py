@@ -26,6 +26,14 @@ def isolated_cache(tmp_path_factory) -> Path:
     return Path(os.environ["TOPICLAB_CACHE"])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_clusterer() -> None:
+    """EVoC compiles about a hundred numba functions on its first import in a fresh environment (minutes on
+    two busy cores) and caches them on disk: do it once here, so that no CLI subprocess of a test spends its
+    time limit compiling."""
+    import evoc.clustering  # noqa: F401
+
+
 def shared(name: str) -> Path:
     path = SHARED_DATA / name
     if not path.exists():
