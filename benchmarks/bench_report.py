@@ -50,7 +50,7 @@ def import_floor(kernel: str, folder: Path) -> float:
     import papermill
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import topiclab.report, topiclab.figures, topiclab.workflow, bertopic, umap")])
+        "import topiclab.report, topiclab.figures, topiclab.workflow, topiclab.pipeline.model")])
     source, output = folder / "floor.ipynb", folder / "floor-out.ipynb"
     nbformat.write(notebook, source)
     started = time.perf_counter()
