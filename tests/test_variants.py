@@ -37,6 +37,19 @@ def test_zero_shot_names_take_their_documents_and_survive_edits_and_transform(bb
     assert merged.topics.loc[merged.topics["topic"] == other, "name"].item() == "sport"  # ... which takes the name
 
 
+def test_a_cluster_joins_a_name_only_when_several_of_its_documents_carry_it():
+    from topiclab.pipeline.guidance import clusters_to_topics
+
+    clusters = np.repeat([0, 1, 2], 100)
+    known = np.full(300, -1)
+    known[[0, 1, 2, 3]] = [0, 0, 0, 1]      # cluster 0: three of four named documents say name 0: joins it
+    known[[100, 101]] = 0                   # cluster 1: two documents, by chance over the threshold: stays apart
+    known[[200, 201, 202, 203]] = [1, 1, 0, 0]  # cluster 2: no majority: stays apart
+    topics = clusters_to_topics(clusters, known, n_named=2, label_offset=0)
+    assert (topics[:100] == 0).all()
+    assert set(topics[100:200]) == {2} and set(topics[200:]) == {3}  # new topics, numbered after the names
+
+
 def test_seed_words_steer_topics_and_the_manifest_counts_their_documents(bbc_small, tmp_path):
     run = fit_run(bbc_small, output_dir=tmp_path, name="seeded", seed_words="film award; election party", **BBC)
     matched = run.manifest["clustering"]["seed_words_matched"]
