@@ -132,3 +132,23 @@ def test_metrics_on_known_inputs():
                           classes=["a", "a", "b", "b"])
     assert metrics["n_topics"] == 2 and metrics["outlier_share"] == 0.25
     assert 0 < metrics["nmi"] <= 1
+
+
+def test_the_granularity_rule_goes_coarser_only_to_a_layer_that_separates_better_and_persists():
+    from topiclab.pipeline.cluster import Layers, choose_level
+
+    rng = np.random.default_rng(0)
+    groups, subgroups, per = 6, 2, 34  # 408 documents: the rule starts near 0.6 * sqrt(408) = 12 topics
+    directions = np.linalg.qr(rng.normal(size=(24, 24)))[0]
+    vectors, fine = [], []
+    for g in range(groups):
+        for s in range(subgroups):
+            centre = directions[g] + 0.35 * directions[groups + 2 * g + s]
+            vectors.append(centre + 0.05 * rng.normal(size=(per, 24)))
+            fine += [g * subgroups + s] * per
+    unit = np.vstack(vectors)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    fine = np.asarray(fine, np.int32)
+    labels = np.vstack([fine, fine // subgroups])  # 12 subgroups, then their 6 groups (better separated)
+    assert choose_level(Layers(labels, np.array([0.0, 2.0])), unit) == 1  # the coarser layer persists: taken
+    assert choose_level(Layers(labels, np.array([3.0, 2.0])), unit) == 0  # persists less: the finer layer stays
