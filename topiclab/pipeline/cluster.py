@@ -71,8 +71,8 @@ class Layers:
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
     """Start at the layer nearest TARGET_SCALE * sqrt(n) topics; move to each coarser layer that separates
     the documents clearly better (MARGIN_JUMP) and persists at least as long, or persists clearly longer
-    (PERSISTENCE_JUMP) without separating them worse, down to target / MAX_COARSENING topics. Layers of fewer than MIN_TOPICS topics are
-    skipped while others exist."""
+    (PERSISTENCE_JUMP) without separating them worse, down to target / MAX_COARSENING topics. Layers of
+    fewer than MIN_TOPICS topics are skipped while others exist."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if k >= MIN_TOPICS]
     if not candidates:
