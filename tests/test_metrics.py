@@ -114,3 +114,14 @@ def test_npmi_is_close_to_gensims_c_npmi_on_real_text(bbc_small):
     ours, theirs = topic_npmi(topics, texts), _gensim_c_npmi(topics, texts)
     assert abs(ours.mean() - theirs.mean()) < 0.01
     np.testing.assert_allclose(ours, theirs, atol=0.03)
+
+
+def test_npmi_is_the_same_with_the_tokens_from_the_cache(tmp_path):
+    from topiclab.pipeline.reduce import ReductionCache
+
+    texts = ["new york city lights", "the city of new york", "apple banana cherry", "banana apple", ""]
+    topics = [["new york", "city"], ["apple", "banana", "cherry"]]
+    cache = ReductionCache(tmp_path)
+    expected = topic_npmi(topics, texts)
+    for _ in range(2):
+        np.testing.assert_array_equal(topic_npmi(topics, texts, cache=cache), expected)

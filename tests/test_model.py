@@ -173,3 +173,29 @@ def test_ctfidf_is_bertopics_formula(bbc_small):
     columns = {w: i for i, w in enumerate(counts.vocabulary)}
     aligned = ours.toarray()[:, [columns[w] for w in vectorizer.get_feature_names_out()]]
     np.testing.assert_allclose(aligned, theirs.toarray(), atol=1e-12)
+
+
+def test_word_counts_and_tokens_come_back_from_the_cache_as_computed(bbc_small, tmp_path, monkeypatch):
+    """A re-fit reads the texts' word counts (topic words) and tokens (NPMI) from the cache instead of
+    counting again; what it reads equals what counting gives."""
+    import topiclab.metrics as metrics
+    import topiclab.pipeline.words as words
+    from topiclab.pipeline.reduce import ReductionCache
+
+    texts = bbc_small["text"].tolist()
+    config = RunConfig().vectorizer
+    cache = ReductionCache(tmp_path)
+    counted, vocabulary = words.count_documents(texts, config)
+    tokens = metrics.TokenStream.of(texts)
+    for _ in range(2):  # the first call fills the cache, the second reads it
+        cached, cached_vocabulary = words.count_documents(texts, config, cache)
+        assert cached_vocabulary == vocabulary and (cached != counted).nnz == 0
+        stream = metrics.TokenStream.of(texts, cache)
+        assert stream.words == tokens.words and np.array_equal(stream.ids, tokens.ids)
+        assert np.array_equal(stream.lengths, tokens.lengths)
+        monkeypatch.setattr(words, "_count", lambda *a: pytest.fail("counted again"))
+        monkeypatch.setattr(metrics, "tokenize", lambda *a: pytest.fail("tokenized again"))
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "reductions").iterdir()) == ["counts", "tokens"]
+    other = config.model_copy(update={"ngram_range": (1, 2)})  # another vectorizer setting: counted anew
+    with pytest.raises(pytest.fail.Exception, match="counted again"):
+        words.count_documents(texts, other, cache)

@@ -19,6 +19,8 @@ from topiclab.errors import ReportError
 from topiclab.report import load_batch, run_batch, write_index
 from topiclab.report.batch import plan
 from topiclab.report.html import notebook_to_html
+from topiclab.report.kernel import WarmKernel
+from topiclab.report.notebook import ensure_kernel, execute
 from topiclab.report.report import finished, input_hashes, report_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +94,39 @@ def test_exported_figures_draw_in_a_browser_with_the_network_off(browser, tmp_pa
     assert drawn_figures(page) == (2, 2)
     assert not errors
     page.close()
+
+
+# ---------------------------------------------------------------------------------------------- warm kernels
+def code_notebook(path: Path, *cells: str) -> Path:
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells]), path)
+    return path
+
+
+def printed(notebook: Path) -> list[str]:
+    cells = nbformat.read(notebook, as_version=4).cells
+    return "".join(o.get("text", "") for cell in cells for o in cell.get("outputs", [])).split()
+
+
+@pytest.mark.integration
+def test_a_warm_kernel_runs_each_notebook_in_an_empty_namespace_and_replaces_a_dead_kernel(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    first = code_notebook(tmp_path / "first.ipynb", "import os\nleft_over = 1\nprint(os.getpid())")
+    second = code_notebook(tmp_path / "second.ipynb", "import os\nprint(os.getpid(), 'left_over' in globals(), "
+                                                      "os.path.basename(os.getcwd()))")
+    dies = code_notebook(tmp_path / "dies.ipynb", "import os\nos._exit(1)")
+    warm = WarmKernel(ensure_kernel())
+    try:
+        execute(first, tmp_path / "out1.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
+        execute(second, tmp_path / "out2.ipynb", {}, cwd=tmp_path / "b", warm_kernel=warm)
+        with pytest.raises(Exception):
+            execute(dies, tmp_path / "out3.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
+        execute(second, tmp_path / "out4.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
+    finally:
+        warm.shutdown()
+    [pid] = printed(tmp_path / "out1.ipynb")
+    assert printed(tmp_path / "out2.ipynb") == [pid, "False", "b"]  # same process, nothing left, its own folder
+    replaced, left_over, folder = printed(tmp_path / "out4.ipynb")
+    assert replaced != pid and (left_over, folder) == ("False", "a")
 
 
 # ---------------------------------------------------------------------------------------------- batch files
@@ -303,8 +338,8 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
     batch = write_batch(tmp_path, {"output_dir": "outputs", "workers": 1,
                                    "settings": {"embedding": {"model": "wordllama"}},
                                    "corpora": [{"path": "bbc.parquet", "class_col": "label"},
-                                               {"path": "tweets.parquet", "timestamp_col": "created_at"},
-                                               {"path": "broken.csv", "text_col": "body"}]})
+                                               {"path": "broken.csv", "text_col": "body"},
+                                               {"path": "tweets.parquet", "timestamp_col": "created_at"}]})
     outputs = tmp_path / "outputs"
 
     # First run: interrupted (as by Ctrl-C) once the second report's notebook is running.
@@ -321,7 +356,8 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
     assert not (outputs / "tweets" / "report.json").exists()
     bbc_html = (outputs / "bbc" / "report.html").stat().st_mtime_ns
 
-    # Second run: the finished report is skipped, the rest run, the failing corpus fails alone.
+    # Second run: the finished report is skipped, the rest run, the failing corpus fails alone; the tweets'
+    # report runs in the kernel the failed one used (one worker keeps its kernel), and is whole.
     second = topiclab("batch", str(batch), cwd=tmp_path)
     assert second.returncode == 1, second.stderr[-3000:]
     lines = {line.split()[1]: line.split()[0] for line in second.stdout.splitlines() if line.startswith("  ")}
@@ -333,6 +369,7 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
 
     index = (outputs / "index.html").read_text(encoding="utf-8")
     assert 'href="bbc/report.html"' in index and 'href="tweets/report.html"' in index and "CorpusError" in index
+    assert len(PLOTLYJS_BANNER.findall((outputs / "tweets" / "report.html").read_text(encoding="utf-8"))) == 1
     page, errors = offline_page(browser, outputs / "tweets" / "report.html")
     total, drawn = drawn_figures(page)
     assert drawn == total and page.locator("text=Topics over time").count() >= 1 and not errors

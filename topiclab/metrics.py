@@ -14,8 +14,9 @@ top 10 words (Dieng et al. 2020). Both skip the outlier topic -1.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Optional, Sequence
+from typing import Optional, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,14 +43,49 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [analyzer(_NOT_KEPT.sub("", text.replace("\n", " ").replace("\t", " "))) for text in texts]
 
 
-def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class ArrayCache(Protocol):
+    """Where arrays computed from the texts are kept between runs (`topiclab.pipeline.reduce.ReductionCache`)."""
+
+    def get_or_compute(self, what: dict, compute) -> dict[str, np.ndarray]: ...
+
+
+@dataclass
+class TokenStream:
+    """Every text's tokens (`tokenize`) end to end: `ids` index `words`, `lengths` says how many are each text's."""
+
+    words: list[str]
+    ids: np.ndarray      # (total tokens,) int32
+    lengths: np.ndarray  # (texts,) int64
+
+    @classmethod
+    def of(cls, texts: Sequence[str], cache: Optional[ArrayCache] = None) -> "TokenStream":
+        """The texts' tokens; `cache` keeps them by the texts, so a re-fit's metrics skip the tokenizing."""
+        if cache is None:
+            return cls._tokenized(texts)
+        from topiclab.pipeline.reduce import joined_words, split_words, texts_fingerprint
+
+        def compute() -> dict[str, np.ndarray]:
+            stream = cls._tokenized(texts)
+            return {"words": joined_words(stream.words), "ids": stream.ids, "lengths": stream.lengths}
+
+        arrays = cache.get_or_compute({"stage": "tokens", "texts": texts_fingerprint(texts)}, compute)
+        return cls(split_words(arrays["words"]), arrays["ids"], arrays["lengths"])
+
+    @classmethod
+    def _tokenized(cls, texts: Sequence[str]) -> "TokenStream":
+        tokens = tokenize(texts)
+        ids, words = pd.factorize(pd.Series([token for text in tokens for token in text], dtype=object))
+        return cls(words.tolist(), ids.astype(np.int32), np.array([len(t) for t in tokens], dtype=np.int64))
+
+
+def _occurrences(tokens: TokenStream, vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each vocabulary word occurs in the concatenated tokens: start positions, columns, lengths in tokens.
 
     A multi-word vocabulary entry (an n-gram) occurs where its tokens follow each other in one document.
     """
     parts = sorted({part for word in vocabulary for part in word.split()})
     part_id = {part: i for i, part in enumerate(parts)}
-    stream = pd.Index(parts).get_indexer([token for text in tokens for token in text]).astype(np.int64)  # -1: none
+    stream = pd.Index(parts).get_indexer(tokens.words).astype(np.int64)[tokens.ids]  # -1: in no vocabulary word
     unigram_column = np.full(len(parts) + 1, -1)  # the last entry answers for tokens in no topic word (code -1)
     ngrams = []
     for column, word in enumerate(vocabulary):
@@ -62,7 +98,7 @@ def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.nda
     starts = [np.flatnonzero(columns >= 0)]
     found = [columns[starts[0]]]
     sizes = [np.ones(len(starts[0]), dtype=np.int64)]
-    doc_of = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+    doc_of = np.repeat(np.arange(len(tokens.lengths)), tokens.lengths)
     for column, ids in ngrams:
         k, end = len(ids), len(stream) - len(ids) + 1
         match = np.ones(max(end, 0), dtype=bool)
@@ -76,13 +112,13 @@ def _occurrences(tokens: list[list[str]], vocabulary: list[str]) -> tuple[np.nda
     return np.concatenate(starts), np.concatenate(found), np.concatenate(sizes)
 
 
-def _window_matrix(tokens: list[list[str]], vocabulary: list[str], window: Optional[int]) -> sp.csr_matrix:
+def _window_matrix(tokens: TokenStream, vocabulary: list[str], window: Optional[int]) -> sp.csr_matrix:
     """Boolean (windows x words) matrix: does the word (an n-gram: all its tokens) occur in the window?
 
     A document of n tokens has max(1, n - window + 1) windows, as in gensim; window=None makes every
     document one window (document co-occurrence).
     """
-    lengths = np.array([len(t) for t in tokens], dtype=np.int64)
+    lengths = tokens.lengths
     n_windows = np.ones_like(lengths) if window is None else np.maximum(1, lengths - window + 1)
     first_window = np.concatenate([[0], np.cumsum(n_windows)[:-1]]).astype(np.int64)
     doc_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
@@ -109,14 +145,15 @@ def _window_matrix(tokens: list[list[str]], vocabulary: list[str], window: Optio
 
 
 def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
-               window: Optional[int] = WINDOW) -> np.ndarray:
-    """Each topic's mean NPMI over pairs of its top words (NaN when fewer than two of them occur)."""
+               window: Optional[int] = WINDOW, cache: Optional[ArrayCache] = None) -> np.ndarray:
+    """Each topic's mean NPMI over pairs of its top words (NaN when fewer than two of them occur); `cache`
+    keeps the texts' tokens."""
     topics = [[w for w in list(ws)[:top_n] if w] for ws in top_words]
     vocabulary = sorted({w for ws in topics for w in ws})
     scores = np.full(len(topics), np.nan)
     if not vocabulary:
         return scores
-    matrix = _window_matrix(tokenize(texts), vocabulary, window)
+    matrix = _window_matrix(TokenStream.of(texts, cache), vocabulary, window)
     n_windows = matrix.shape[0]
     occurs = np.asarray(matrix.sum(axis=0)).ravel()
     together = (matrix.T @ matrix).tocsr()
@@ -135,21 +172,22 @@ def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: 
 
 
 def npmi_coherence(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
-                   window: Optional[int] = WINDOW) -> float:
+                   window: Optional[int] = WINDOW, cache: Optional[ArrayCache] = None) -> float:
     """Mean over topics of the mean NPMI over pairs of each topic's top words (c_npmi; see the module)."""
-    scores = topic_npmi(top_words, texts, top_n, window)
+    scores = topic_npmi(top_words, texts, top_n, window, cache)
     scores = scores[~np.isnan(scores)]
     return float(scores.mean()) if len(scores) else float("nan")
 
 
 def run_metrics(topics: np.ndarray, top_words: Sequence[Sequence[str]], texts: Sequence[str],
-                classes: Optional[Sequence[str]] = None) -> dict[str, float]:
-    """Every metric a run records: counts, outlier share, NPMI, diversity, and NMI/ARI against classes."""
+                classes: Optional[Sequence[str]] = None, cache: Optional[ArrayCache] = None) -> dict[str, float]:
+    """Every metric a run records: counts, outlier share, NPMI, diversity, and NMI/ARI against classes
+    (`cache`: where the texts' tokens are kept for the next run)."""
     topics = np.asarray(topics)
     metrics = {
         "n_topics": int(len(set(topics.tolist()) - {-1})),
         "outlier_share": float(np.mean(topics == -1)) if len(topics) else float("nan"),
-        "npmi": npmi_coherence(top_words, texts),
+        "npmi": npmi_coherence(top_words, texts, cache=cache),
         "diversity": topic_diversity(top_words),
     }
     if classes is not None:

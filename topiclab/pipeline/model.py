@@ -399,7 +399,7 @@ class TopicModel(BaseEstimator):
         counts per topic when the cluster already summed them)."""
         with stage("Topic words", show, total=1, unit="pass") as bar:
             self.term_counts_ = counts if counts is not None else \
-                TermCounts.from_documents(texts, topics, self._config.vectorizer)
+                TermCounts.from_documents(texts, topics, self._config.vectorizer, ReductionCache.for_config(self._config))
             bar.update()
         self.topic_ids_ = self.term_counts_.topic_ids.copy()
         self._refresh_words(changed=None)

@@ -1,5 +1,6 @@
 """The reduction: a nearest-neighbour graph of the fit sample, its 5D UMAP layout for clustering, and 2D/3D
-layouts of the same graph for document maps, all cached on disk like embeddings.
+layouts of the same graph for document maps, all cached on disk like embeddings (as are the texts' word
+counts and tokens, which topic words and metrics read on every re-fit).
 
 UMAP's cost splits into the neighbour graph and the layout. The graph does not depend on the output
 dimensions, so it is computed once and shared by the clustering layout and both map layouts; the map
@@ -36,6 +37,24 @@ def fingerprint(array: np.ndarray) -> str:
     digest.update(f"{array.shape}{array.dtype}".encode())
     digest.update(np.ascontiguousarray(array).data)
     return digest.hexdigest()
+
+
+def texts_fingerprint(texts) -> str:
+    """A short hash of a list of texts (their lengths too, so that no two lists share one joined string)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.array([len(text) for text in texts], dtype=np.int64).data)
+    digest.update("\0".join(texts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def joined_words(words: list[str]) -> np.ndarray:
+    """Words (tokens, n-grams: no newlines) as one array of UTF-8 bytes, which .npz keeps without pickling."""
+    return np.frombuffer("\n".join(words).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def split_words(array: np.ndarray) -> list[str]:
+    text = array.tobytes().decode("utf-8", "surrogatepass")
+    return text.split("\n") if text else []
 
 
 class ReductionCache:

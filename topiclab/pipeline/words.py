@@ -13,6 +13,7 @@ to the document frequency of all documents seen so far.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,6 +21,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from topiclab.config import VectorizerConfig
 from topiclab.errors import ConfigError
+from topiclab.pipeline.reduce import ReductionCache, joined_words, split_words, texts_fingerprint
 
 #: Candidate words per topic handed to KeyBERT-style aspects, as BERTopic's KeyBERTInspired uses.
 N_CANDIDATES = 100
@@ -30,8 +32,26 @@ def make_vectorizer(config: VectorizerConfig, vocabulary=None) -> CountVectorize
                            vocabulary=vocabulary, lowercase=True)
 
 
-def count_documents(texts: list[str], config: VectorizerConfig) -> tuple[sp.csr_matrix, list[str]]:
-    """Document-term counts over every word the vectorizer keeps (min_df is applied later, on totals)."""
+def count_documents(texts: list[str], config: VectorizerConfig,
+                    cache: Optional[ReductionCache] = None) -> tuple[sp.csr_matrix, list[str]]:
+    """Document-term counts over every word the vectorizer keeps (min_df is applied later, on totals).
+    `cache` keeps them by the texts and the settings that shape them: re-fits read them back."""
+    if cache is None:
+        return _count(texts, config)
+
+    def compute() -> dict[str, np.ndarray]:
+        doc_terms, vocabulary = _count(texts, config)
+        return {"data": doc_terms.data, "indices": doc_terms.indices, "indptr": doc_terms.indptr,
+                "shape": np.array(doc_terms.shape), "vocabulary": joined_words(vocabulary)}
+
+    key = {"stage": "counts", "texts": texts_fingerprint(texts), "ngram_range": list(config.ngram_range),
+           "stop_words": config.stop_words}
+    arrays = cache.get_or_compute(key, compute)
+    doc_terms = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
+    return doc_terms, split_words(arrays["vocabulary"])
+
+
+def _count(texts: list[str], config: VectorizerConfig) -> tuple[sp.csr_matrix, list[str]]:
     vectorizer = make_vectorizer(config)
     try:
         doc_terms = vectorizer.fit_transform(texts)
@@ -54,8 +74,9 @@ class TermCounts:
     vocabulary: list[str]
 
     @classmethod
-    def from_documents(cls, texts: list[str], topics: np.ndarray, config: VectorizerConfig) -> "TermCounts":
-        doc_terms, vocabulary = count_documents(texts, config)
+    def from_documents(cls, texts: list[str], topics: np.ndarray, config: VectorizerConfig,
+                       cache: Optional[ReductionCache] = None) -> "TermCounts":
+        doc_terms, vocabulary = count_documents(texts, config, cache)
         ids = np.unique(topics)
         return cls(ids, _sum_rows(doc_terms, topics, ids), _document_frequency(doc_terms), vocabulary)
 

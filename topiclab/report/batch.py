@@ -1,7 +1,8 @@
 """`topiclab batch`: many reports (corpora x settings) from one YAML file, in parallel, resumable.
 
-Each report runs in a worker process (its notebook in a kernel of its own), at most `workers` at a
-time. A report that fails is recorded with its error and the others go on. A report that finished
+Each report runs in a worker process, at most `workers` at a time. A worker keeps one Jupyter kernel for
+all its reports, emptied before each (`kernel.py`), so only its first report pays a kernel's start-up
+(imports, compiled functions, models). A report that fails is recorded with its error and the others go on. A report that finished
 with the same parameters on the same data (corpus and config file contents) is skipped, so running an
 interrupted batch again picks up where it stopped, and redoes a report whose corpus changed since.
 At the end `index.html` in the output folder links every report with its key figures.
@@ -12,6 +13,7 @@ Relative paths in the YAML file are read from the file's folder.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from topiclab.config import flatten, read_yaml_mapping
 from topiclab.errors import ConfigError, ReportError, TopicLabError
 from topiclab.files import check_name, read_json, slugify
 from topiclab.report.index import write_index
+from topiclab.report.kernel import WarmKernel
 from topiclab.report.report import (
     RECORD,
     ReportBusyError,
@@ -200,11 +203,13 @@ def run_batch(path: Union[str, Path], output_dir: Union[str, Path, None] = None,
             processes = min(workers or spec.workers, len(todo))
             # Workers ignore Ctrl-C: this process stops them (terminate), and their kernels, seeing their
             # parent gone, exit. An interrupted report leaves no record, so the next run does it again.
-            with multiprocessing.get_context("spawn").Pool(processes, initializer=_ignore_interrupts) as pool:
-                for result in pool.imap_unordered(_run_job, [(job.parameters, kernel) for job in todo]):
+            with multiprocessing.get_context("spawn").Pool(processes, _start_worker, (kernel,)) as pool:
+                for result in pool.imap_unordered(_run_job, [job.parameters for job in todo]):
                     results.append(result)
                     bar.update()
                     bar.set_postfix(failed=sum(r.status == "failed" for r in results))
+                pool.close()  # workers exit on their own, shutting their kernels down
+                pool.join()
     finally:
         bar.close()
         index = write_index(output_dir)
@@ -212,15 +217,21 @@ def run_batch(path: Union[str, Path], output_dir: Union[str, Path, None] = None,
     return sorted(results, key=lambda r: order[r.name]), index
 
 
-def _ignore_interrupts() -> None:
+#: The worker process's kernel, kept from one report to the next.
+_worker_kernel: Optional[WarmKernel] = None
+
+
+def _start_worker(kernel: str) -> None:
+    global _worker_kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_kernel = WarmKernel(kernel)
+    multiprocessing.util.Finalize(_worker_kernel, _worker_kernel.shutdown, exitpriority=10)
 
 
-def _run_job(arguments: tuple[dict[str, Any], str]) -> ReportResult:
-    parameters, kernel = arguments
+def _run_job(parameters: dict[str, Any]) -> ReportResult:
     directory = Path(parameters["output_dir"])
     try:
-        return run_report(parameters, kernel=kernel)
+        return run_report(parameters, kernel=_worker_kernel.name, warm_kernel=_worker_kernel)
     except ReportBusyError as exc:  # the folder's report.json is the other writer's: leave it be
         return ReportResult(directory.name, directory, "failed", error=str(exc))
     except ReportError as exc:  # its record is written: report.json holds the error

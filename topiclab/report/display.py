@@ -17,6 +17,8 @@ import plotly.io as pio
 from plotly.io.base_renderers import PlotlyRenderer
 
 RENDERER = "topiclab"
+#: A name in the notebook's namespace that says plotly.js is already in this notebook.
+_PLOTLYJS_SHOWN = "_topiclab_plotlyjs_shown"
 #: Libraries whose log records below ERROR are chatter in a notebook.
 _CHATTY_LOGGERS = ("BERTopic", "sentence_transformers", "transformers", "huggingface_hub", "numba", "umap", "hdbscan",
                    "httpx", "llama_cpp")
@@ -59,11 +61,19 @@ def quiet_libraries() -> None:
 def setup_report_notebook() -> None:
     """Make figures exportable and keep library chatter out of the shared report."""
     import pandas as pd
+    from IPython import get_ipython
 
     if RENDERER not in pio.renderers:
         pio.renderers[RENDERER] = OfflineRenderer(config={"displaylogo": False, "responsive": True})
-    if pio.renderers.default != RENDERER:  # setting it again would embed plotly.js a second time
+    # plotly.js goes into the notebook once: when the renderer becomes the default (which activates it),
+    # or again after the namespace was emptied (a batch worker's kernel starting its next report).
+    namespace = getattr(get_ipython(), "user_ns", None)
+    if pio.renderers.default != RENDERER:
         pio.renderers.default = RENDERER
+    elif namespace is not None and _PLOTLYJS_SHOWN not in namespace:
+        pio.renderers[RENDERER].activate()
+    if namespace is not None:
+        namespace[_PLOTLYJS_SHOWN] = True
     pd.set_option("display.max_colwidth", 200)
     pd.set_option("display.max_rows", 200)
     quiet_libraries()

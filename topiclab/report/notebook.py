@@ -6,9 +6,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from topiclab.errors import ReportError
+
+if TYPE_CHECKING:
+    from topiclab.report.kernel import WarmKernel
 
 KERNEL_NAME = "topiclab"
 NOTEBOOK_NAMES = ("cluster_report", "explore")
@@ -74,15 +77,19 @@ def _kernel_python(name: str) -> Optional[str]:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: Optional[str] = None,
-            progress: bool = False) -> None:
-    """Run `notebook` with `parameters` injected, writing the executed copy to `output` as it goes.
+            progress: bool = False, warm_kernel: Optional[WarmKernel] = None) -> None:
+    """Run `notebook` with `parameters` injected, writing the executed copy to `output` as it goes, in a
+    fresh kernel or in `warm_kernel` (emptied first).
 
     Raises papermill's PapermillExecutionError when a cell fails (`output` then holds the notebook up to
     the failing cell, with its traceback).
     """
     import papermill
 
+    from topiclab.report.engine import ENGINE_NAME
+
+    reuse = {} if warm_kernel is None else {"km": warm_kernel.manager(cwd)}  # papermill hands km to nbclient
     papermill.execute_notebook(
         str(notebook), str(output), parameters=parameters, kernel_name=kernel or ensure_kernel(), cwd=str(cwd),
-        progress_bar=progress, report_mode=True,
+        progress_bar=progress, report_mode=True, engine_name=ENGINE_NAME, **reuse,
     )

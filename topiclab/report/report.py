@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
 
 from topiclab.corpus.readers import source_fingerprint
 from topiclab.errors import CorpusError, ReportError
@@ -28,6 +28,9 @@ from topiclab.files import read_json, write_json
 from topiclab.report.html import export_html
 from topiclab.report.notebook import execute, notebook_path
 from topiclab.report.session import SAMPLE, default_title, report_config
+
+if TYPE_CHECKING:
+    from topiclab.report.kernel import WarmKernel
 
 RECORD = "report.json"
 LOCK = ".report.lock"
@@ -85,15 +88,17 @@ def make_report(corpus: Union[str, Path], output_dir: Union[str, Path], *, confi
     return run_report(parameters, kernel=kernel, progress=progress)
 
 
-def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, progress: bool = False) -> ReportResult:
-    """Execute the notebook for already-checked `parameters` (see `report_parameters`).
+def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, progress: bool = False,
+               warm_kernel: Optional[WarmKernel] = None) -> ReportResult:
+    """Execute the notebook for already-checked `parameters` (see `report_parameters`), in a fresh kernel
+    or in `warm_kernel` (a batch worker's).
 
     Raises ReportBusyError, having written nothing, when another report is writing the same directory.
     """
     directory = Path(parameters["output_dir"])
     directory.mkdir(parents=True, exist_ok=True)
     with _only_writer(directory):
-        return _write_report(directory, parameters, kernel, progress)
+        return _write_report(directory, parameters, kernel, progress, warm_kernel)
 
 
 @contextmanager
@@ -115,7 +120,8 @@ def _only_writer(directory: Path) -> Iterator[None]:
         lock.release()
 
 
-def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[str], progress: bool) -> ReportResult:
+def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[str], progress: bool,
+                  warm_kernel: Optional[WarmKernel]) -> ReportResult:
     # A name of its own, so that no other writer (a report run by hand, papermill) can interleave with it.
     partial = directory / f".report.{uuid.uuid4().hex[:12]}.partial.ipynb"
     started = time.perf_counter()
@@ -123,7 +129,7 @@ def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[
     try:
         # The kernel starts where the caller is, so relative paths in settings (a local model) mean the same.
         execute(notebook_path("cluster_report"), partial, parameters, cwd=Path.cwd(), kernel=kernel,
-                progress=progress)
+                progress=progress, warm_kernel=warm_kernel)
     except BaseException as exc:
         error = describe_failure(exc)
         failed = directory / "report.failed.ipynb"

@@ -90,7 +90,8 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     with watch("metrics"):
         with stage("Quality metrics", show):
             metrics = run_metrics(run.documents["topic"].to_numpy(), tables.non_outlier_words(run.topics),
-                                  corpus.texts, corpus.documents["class"].tolist() if corpus.has_classes else None)
+                                  corpus.texts, corpus.documents["class"].tolist() if corpus.has_classes else None,
+                                  cache=ReductionCache.for_config(config))
     run.manifest = {**manifest(run_name, corpus, config, embedding_report, watch.seconds, metrics, model),
                     "labels": labels_report, **compute}
     destination = None

@@ -35,6 +35,7 @@ TRAIN_PER_CENTROID = 32  # documents per centroid the codebooks are fitted on
 KMEANS_ROUNDS = 12
 VOCABULARY_SAMPLE = 100_000  # documents the word vectors are made from
 SEED = 0
+PARALLEL_QUERIES = 50_000  # vectors a k-d tree query needs before it is worth threads
 
 
 @dataclass
@@ -130,7 +131,8 @@ def _nearest(slices: np.ndarray, books: np.ndarray) -> np.ndarray:
     are a few dimensions wide, where that beats comparing with every centroid by far)."""
     from scipy.spatial import cKDTree
 
-    return np.stack([cKDTree(book).query(part, workers=-1)[1] for part, book in zip(slices, books)])
+    workers = -1 if slices.shape[1] >= PARALLEL_QUERIES else 1  # threads cost more than they save on small sets
+    return np.stack([cKDTree(book).query(part, workers=workers)[1] for part, book in zip(slices, books)])
 
 
 def _encode(vectors: np.ndarray, codebooks: np.ndarray) -> np.ndarray:
