@@ -25,7 +25,6 @@ from topiclab.config import flatten, read_yaml_mapping
 from topiclab.errors import ConfigError, ReportError, TopicLabError
 from topiclab.files import check_name, read_json, slugify
 from topiclab.report.index import write_index
-from topiclab.report.kernel import WarmKernel
 from topiclab.report.report import (
     RECORD,
     ReportBusyError,
@@ -217,11 +216,13 @@ def run_batch(path: Union[str, Path], output_dir: Union[str, Path, None] = None,
     return sorted(results, key=lambda r: order[r.name]), index
 
 
-#: The worker process's kernel, kept from one report to the next.
-_worker_kernel: Optional[WarmKernel] = None
+#: The worker process's kernel (a WarmKernel), kept from one report to the next.
+_worker_kernel = None
 
 
 def _start_worker(kernel: str) -> None:
+    from topiclab.report.kernel import WarmKernel
+
     global _worker_kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_kernel = WarmKernel(kernel)
