@@ -256,6 +256,40 @@ def test_int8_export_is_reused(int8_cache, monkeypatch):
     assert result.stdout.startswith("True") and "exporting" not in result.stderr
 
 
+_TOKENIZER_ALONE = """
+import sys
+import numpy as np
+from topiclab.config import EmbeddingConfig
+from topiclab.embed import embed_documents
+texts = sys.stdin.read().split("\\x00")
+vectors, report = embed_documents(texts, EmbeddingConfig(cache_dir=sys.argv[1], cache=False))
+np.save(sys.argv[2], vectors)
+print(report.model["precision"], report.n_too_long, "sentence_transformers" in sys.modules, "torch" in sys.modules)
+"""
+
+
+@pytest.mark.integration
+def test_int8_embeds_with_the_tokenizer_alone_and_gives_what_the_models_preprocessing_gives(int8_cache, bbc_texts,
+                                                                                           tmp_path):
+    """Once the export folder holds the checked tokenizer, a process embeds with neither sentence-transformers nor
+    torch imported, and its vectors, token counts and windows are the ones the model's own tokenizing gives."""
+    from topiclab.embed import int8
+
+    embedder = resolve_embedder("all-MiniLM-L6-v2", cache_dir=int8_cache)
+    embedder.load()
+    model, folder = embedder.model, embedder._int8_folder
+    assert (folder / "tokenizer.json").exists() and embedder.max_tokens == model.max_seq_length
+    by_model = int8.Int8Encoder(folder / "model.onnx", int8._model_preprocess(model)).encode(bbc_texts)
+    counts = [len(ids) for ids in model.tokenizer(bbc_texts, truncation=False, verbose=False)["input_ids"]]
+    assert embedder.token_counts(bbc_texts).tolist() == counts
+    too_long = sum(count > model.max_seq_length for count in counts)
+    result = subprocess.run([sys.executable, "-c", _TOKENIZER_ALONE, str(int8_cache), str(tmp_path / "v.npy")],
+                            input="\x00".join(bbc_texts), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["int8", str(too_long), "False", "False"]
+    np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), by_model)
+
+
 @pytest.mark.integration
 def test_two_processes_exporting_at_once_leave_one_usable_model(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", _EXPORTER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,

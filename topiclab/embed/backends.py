@@ -72,6 +72,7 @@ class SentenceTransformerEmbedder:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._path = _packaged_minilm() if name.lower() in _MINILM_NAMES else None
         self._int8: Optional[int8.Int8Encoder] = None
+        self._tokenization: Optional[int8.Tokenization] = None  # the model's tokenizer alone, with int8
         self._fp32_because: Optional[str] = None  # why int8 was asked for but is not used
         self._decided = precision != "int8"
 
@@ -102,16 +103,21 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> Optional[int]:
+        if self._tokenization is not None:
+            return self._tokenization.max_seq_length
         return self.model.max_seq_length
 
     def load(self) -> None:
-        model = self.model
+        """Ready to encode: the int8 copy (exported first if need be) and the tokenizer, or the fp32 model."""
         if self.uses_int8 and self._int8 is None:
             try:
-                self._int8 = int8.load_int8(self._int8_folder, str(self._path or self.name), model)
+                self._int8, self._tokenization = int8.load_int8(self._int8_folder, str(self._path or self.name),
+                                                                lambda: self.model)
             except (int8.ExportError, OSError) as exc:
                 self._fp32_because = f"the model could not be exported to int8 ({exc})"
                 log.warning("Embedding in fp32: %s could not be exported to int8 (%s).", self.name, exc)
+        if self._int8 is None:
+            self.model  # noqa: B018 - loads the fp32 model now, not in the middle of the first block
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         self.load()
@@ -149,13 +155,20 @@ class SentenceTransformerEmbedder:
         return None
 
     def token_counts(self, texts: list[str]) -> np.ndarray:
+        self.load()
+        if self._tokenization is not None:
+            return self._tokenization.token_counts(texts)
         encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         return np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(texts))
 
     def windows(self, text: str) -> list[str]:
+        self.load()
         size = self.max_tokens - 2  # room for [CLS] and [SEP]
-        offsets = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                                       truncation=False, verbose=False)["offset_mapping"]
+        if self._tokenization is not None:
+            offsets = self._tokenization.offsets(text)
+        else:
+            offsets = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
+                                           truncation=False, verbose=False)["offset_mapping"]
         if len(offsets) <= size:
             return [text]
         return [text[offsets[i][0]:offsets[min(i + size, len(offsets)) - 1][1]] for i in range(0, len(offsets), size)]

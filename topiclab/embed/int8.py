@@ -5,8 +5,11 @@ pooling, normalization) as one ONNX graph, fused by ONNX Runtime's transformer o
 dynamically to int8 (per-channel weights) and checked against the fp32 model on a few sentences. It is
 written to `<cache folder>/onnx/<model>-<digest>/` and reused by every later process. Processes that
 export at once each build a temporary folder and rename it into place: the first wins, the others use
-it. Texts are tokenized by the sentence-transformers model itself, so token counts, truncation and
-windows are the same as in fp32.
+it. Texts are tokenized as the sentence-transformers model tokenizes them, so token counts, truncation and
+windows are the same as in fp32: by its tokenizer alone (`Tokenization`, saved beside the int8 copy once
+checked against the model on the probe sentences), so that a process embedding with the int8 copy imports
+neither sentence-transformers nor torch (30 s on a slow 2-core machine); by the model itself for a model
+whose tokenizer gives anything else.
 
 sentence-transformers' own `backend="onnx"` needs optimum, whose releases pin older transformers than
 topiclab runs; the steps here are the same ones (torch's ONNX exporter, `quantize_dynamic`).
@@ -25,11 +28,11 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
-from topiclab.files import read_json, slugify, umask, write_json
+from topiclab.files import read_json, slugify, umask, write_json, write_text
 from topiclab.progress import quiet_logger, stage
 
 log = logging.getLogger(__name__)
@@ -74,26 +77,116 @@ def failure_file(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}.failed.json")
 
 
-def load_int8(folder: Path, source: str, model, threads: Optional[int] = None) -> "Int8Encoder":
-    """The int8 model in `folder`, exported first from `source` (the fp32 `model`'s name or path) when absent.
+def load_int8(folder: Path, source: str, load_model: Callable[[], object],
+              threads: Optional[int] = None) -> tuple["Int8Encoder", Optional["Tokenization"]]:
+    """The int8 model in `folder` and, when it was saved there, the tokenizer that stands in for the model.
+    `load_model()` gives the fp32 sentence-transformers model (`source` is its name or path); it is called
+    only to export the model (when absent), or to tokenize when no checked tokenizer is saved yet.
     Raises ExportError when the model cannot be exported, OSError when the folder cannot be written."""
     model_file = folder / "model.onnx"
     if not model_file.exists():
         failed = read_json(failure_file(folder))
         if failed:
             raise ExportError(failed.get("error", "an earlier export failed"))
-        _export(folder, source, model)
-    return Int8Encoder(model_file, model, threads)
+        _export(folder, source, load_model())
+    tokenization = Tokenization.load(folder)
+    if tokenization is not None:
+        return Int8Encoder(model_file, tokenization.features, threads), tokenization
+    model = load_model()
+    tokenization = Tokenization.save_if_same(folder, model)  # exported before tokenizers were saved
+    preprocess = tokenization.features if tokenization is not None else _model_preprocess(model)
+    return Int8Encoder(model_file, preprocess, threads), tokenization
+
+
+def _model_preprocess(model) -> Callable[[str], dict[str, np.ndarray]]:
+    def preprocess(text: str) -> dict[str, np.ndarray]:
+        return {name: value.numpy() for name, value in model.preprocess([text]).items() if hasattr(value, "numpy")}
+    return preprocess
+
+
+class Tokenization:
+    """The model's tokenizer without the model: Hugging Face's `tokenizers` (Rust, no torch) loaded from the
+    `tokenizer.json` the model's own fast tokenizer serializes, truncating at the model's window."""
+
+    TOKENIZER_FILE = "tokenizer.json"
+    SETTINGS_FILE = "tokenization.json"
+
+    def __init__(self, tokenizer_json: str, max_seq_length: int):
+        from tokenizers import Tokenizer
+
+        self.max_seq_length = max_seq_length
+        self._truncating = Tokenizer.from_str(tokenizer_json)
+        self._truncating.no_padding()
+        self._truncating.enable_truncation(max_length=max_seq_length)
+        self._whole = Tokenizer.from_str(tokenizer_json)
+        self._whole.no_padding()
+        self._whole.no_truncation()
+
+    @classmethod
+    def load(cls, folder: Path) -> Optional["Tokenization"]:
+        """The tokenizer saved in `folder`, or None when none is (or its files are damaged)."""
+        settings = read_json(folder / cls.SETTINGS_FILE)
+        try:
+            return cls((folder / cls.TOKENIZER_FILE).read_text(encoding="utf-8"), int(settings["max_seq_length"]))
+        except Exception:  # noqa: BLE001 - missing, partial or unreadable: the model tokenizes instead
+            return None
+
+    @classmethod
+    def save_if_same(cls, folder: Path, model) -> Optional["Tokenization"]:
+        """Save the model's tokenizer in `folder` when it gives exactly what the model's preprocessing, token
+        counts and offsets give on the probe sentences; None (nothing saved) for a model it does not match."""
+        try:
+            tokenization = cls(model.tokenizer.backend_tokenizer.to_str(), int(model.max_seq_length))
+        except Exception:  # noqa: BLE001 - not a fast tokenizer, no window: the model tokenizes
+            return None
+        if not tokenization.matches(model):
+            log.info("The tokenizer of %s differs from its preprocessing; the model tokenizes its texts.", folder.name)
+            return None
+        try:
+            write_text(folder / cls.TOKENIZER_FILE, model.tokenizer.backend_tokenizer.to_str())
+            write_json(folder / cls.SETTINGS_FILE, {"max_seq_length": tokenization.max_seq_length})
+        except OSError as exc:  # a read-only cache: the next process checks again
+            log.warning("Could not save the tokenizer beside %s: %s", folder, exc)
+        return tokenization
+
+    def matches(self, model) -> bool:
+        probes = [*_PROBES, "", "  Spaces,\ttabs\nand ÜNICODE café 😀  "]
+        for text in probes:
+            expected = {k: v.numpy() for k, v in model.preprocess([text]).items() if hasattr(v, "numpy")}
+            ours = self.features(text)
+            if set(ours) - set(expected) or any(not np.array_equal(expected[k], v) for k, v in ours.items()):
+                return False
+        counts = model.tokenizer(probes, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        offsets = [model.tokenizer(t, add_special_tokens=False, return_offsets_mapping=True, truncation=False,
+                                   verbose=False)["offset_mapping"] for t in probes]
+        return (self.token_counts(probes).tolist() == [len(ids) for ids in counts]
+                and [self.offsets(t) for t in probes] == [[tuple(o) for o in each] for each in offsets])
+
+    def features(self, text: str) -> dict[str, np.ndarray]:
+        """The model's inputs for one text (a batch of one), as its preprocessing gives them."""
+        encoding = self._truncating.encode(text)
+        return {"input_ids": np.array([encoding.ids], np.int64),
+                "attention_mask": np.array([encoding.attention_mask], np.int64),
+                "token_type_ids": np.array([encoding.type_ids], np.int64)}
+
+    def token_counts(self, texts: list[str]) -> np.ndarray:
+        """Tokens per text with the special tokens and no truncation."""
+        return np.array([len(e.ids) for e in self._whole.encode_batch(texts, add_special_tokens=True)], np.int64)
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Each token's character span (no special tokens, no truncation)."""
+        return [tuple(span) for span in self._whole.encode(text, add_special_tokens=False).offsets]
 
 
 class Int8Encoder:
-    """Runs an exported model on batches tokenized by the fp32 sentence-transformers `model`.
+    """Runs an exported model on texts made into its inputs by `preprocess` (one text at a time).
 
     `threads` is ONNX Runtime's intra-op thread count; None keeps its default, one per physical core,
     which measured fastest on 2 cores (see benchmarks/bench_embed.py).
     """
 
-    def __init__(self, model_file: Path, model, threads: Optional[int] = None):
+    def __init__(self, model_file: Path, preprocess: Callable[[str], dict[str, np.ndarray]],
+                 threads: Optional[int] = None):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -102,7 +195,7 @@ class Int8Encoder:
         self.session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.dim = self.session.get_outputs()[0].shape[1]
-        self.model = model
+        self.preprocess = preprocess
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """One text per run, whatever `batch_size`: dynamic quantization scales a batch's activations together,
@@ -110,8 +203,8 @@ class Int8Encoder:
         one); alone it does not, and with no padding it is also faster on a CPU (about 1.4x on 20 Newsgroups)."""
         vectors = np.empty((len(texts), self.dim), np.float32)
         for i, text in enumerate(texts):
-            features = self.model.preprocess([text])
-            vectors[i] = self.session.run(None, {n: features[n].numpy() for n in self.input_names})[0][0]
+            features = self.preprocess(text)
+            vectors[i] = self.session.run(None, {n: features[n] for n in self.input_names})[0][0]
         return vectors
 
 
@@ -134,7 +227,7 @@ def _export_into(staging: Path, folder: Path, source: str, model, started: float
             graph = _fuse(_export_fp32(source, work / "fp32.onnx"), work / "fused.onnx", model)
             _quantize(graph, staging / "model.onnx")
             shutil.rmtree(work)
-            cosine = _check(Int8Encoder(staging / "model.onnx", model), model)
+            cosine = _check(Int8Encoder(staging / "model.onnx", _model_preprocess(model)), model)
         except OSError:
             raise
         except Exception as exc:  # the exporter, optimizer or quantizer refused this model
