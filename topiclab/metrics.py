@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+if TYPE_CHECKING:
+    from topiclab.pipeline.reduce import ReductionCache
 
 TOP_N = 10
 WINDOW = 10  # tokens; gensim's default for c_npmi
@@ -43,12 +46,6 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [analyzer(_NOT_KEPT.sub("", text.replace("\n", " ").replace("\t", " "))) for text in texts]
 
 
-class ArrayCache(Protocol):
-    """Where arrays computed from the texts are kept between runs (`topiclab.pipeline.reduce.ReductionCache`)."""
-
-    def get_or_compute(self, what: dict, compute) -> dict[str, np.ndarray]: ...
-
-
 @dataclass
 class TokenStream:
     """Every text's tokens (`tokenize`) end to end: `ids` index `words`, `lengths` says how many are each text's."""
@@ -58,7 +55,7 @@ class TokenStream:
     lengths: np.ndarray  # (texts,) int64
 
     @classmethod
-    def of(cls, texts: Sequence[str], cache: Optional[ArrayCache] = None) -> "TokenStream":
+    def of(cls, texts: Sequence[str], cache: Optional[ReductionCache] = None) -> "TokenStream":
         """The texts' tokens; `cache` keeps them by the texts, so a re-fit's metrics skip the tokenizing."""
         if cache is None:
             return cls._tokenized(texts)
@@ -145,7 +142,7 @@ def _window_matrix(tokens: TokenStream, vocabulary: list[str], window: Optional[
 
 
 def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
-               window: Optional[int] = WINDOW, cache: Optional[ArrayCache] = None) -> np.ndarray:
+               window: Optional[int] = WINDOW, cache: Optional[ReductionCache] = None) -> np.ndarray:
     """Each topic's mean NPMI over pairs of its top words (NaN when fewer than two of them occur); `cache`
     keeps the texts' tokens."""
     topics = [[w for w in list(ws)[:top_n] if w] for ws in top_words]
@@ -172,7 +169,7 @@ def topic_npmi(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: 
 
 
 def npmi_coherence(top_words: Sequence[Sequence[str]], texts: Sequence[str], top_n: int = TOP_N,
-                   window: Optional[int] = WINDOW, cache: Optional[ArrayCache] = None) -> float:
+                   window: Optional[int] = WINDOW, cache: Optional[ReductionCache] = None) -> float:
     """Mean over topics of the mean NPMI over pairs of each topic's top words (c_npmi; see the module)."""
     scores = topic_npmi(top_words, texts, top_n, window, cache)
     scores = scores[~np.isnan(scores)]
@@ -180,7 +177,7 @@ def npmi_coherence(top_words: Sequence[Sequence[str]], texts: Sequence[str], top
 
 
 def run_metrics(topics: np.ndarray, top_words: Sequence[Sequence[str]], texts: Sequence[str],
-                classes: Optional[Sequence[str]] = None, cache: Optional[ArrayCache] = None) -> dict[str, float]:
+                classes: Optional[Sequence[str]] = None, cache: Optional[ReductionCache] = None) -> dict[str, float]:
     """Every metric a run records: counts, outlier share, NPMI, diversity, and NMI/ARI against classes
     (`cache`: where the texts' tokens are kept for the next run)."""
     topics = np.asarray(topics)

@@ -136,14 +136,15 @@ class Tokenization:
         """Save the model's tokenizer in `folder` when it gives exactly what the model's preprocessing, token
         counts and offsets give on the probe sentences; None (nothing saved) for a model it does not match."""
         try:
-            tokenization = cls(model.tokenizer.backend_tokenizer.to_str(), int(model.max_seq_length))
+            tokenizer_json = model.tokenizer.backend_tokenizer.to_str()
+            tokenization = cls(tokenizer_json, int(model.max_seq_length))
         except Exception:  # noqa: BLE001 - not a fast tokenizer, no window: the model tokenizes
             return None
         if not tokenization.matches(model):
             log.info("The tokenizer of %s differs from its preprocessing; the model tokenizes its texts.", folder.name)
             return None
         try:
-            write_text(folder / cls.TOKENIZER_FILE, model.tokenizer.backend_tokenizer.to_str())
+            write_text(folder / cls.TOKENIZER_FILE, tokenizer_json)
             write_json(folder / cls.SETTINGS_FILE, {"max_seq_length": tokenization.max_seq_length})
         except OSError as exc:  # a read-only cache: the next process checks again
             log.warning("Could not save the tokenizer beside %s: %s", folder, exc)
@@ -151,9 +152,9 @@ class Tokenization:
 
     def matches(self, model) -> bool:
         probes = [*_PROBES, "", "  Spaces,\ttabs\nand ÜNICODE café 😀  "]
+        preprocess = _model_preprocess(model)
         for text in probes:
-            expected = {k: v.numpy() for k, v in model.preprocess([text]).items() if hasattr(v, "numpy")}
-            ours = self.features(text)
+            expected, ours = preprocess(text), self.features(text)
             if set(ours) - set(expected) or any(not np.array_equal(expected[k], v) for k, v in ours.items()):
                 return False
         counts = model.tokenizer(probes, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]

@@ -2,8 +2,8 @@
 
 Each report runs in a worker process, at most `workers` at a time. A worker keeps one Jupyter kernel for
 all its reports, emptied before each (`kernel.py`), so only its first report pays a kernel's start-up
-(imports, compiled functions, models). A report that fails is recorded with its error and the others go on. A report that finished
-with the same parameters on the same data (corpus and config file contents) is skipped, so running an
+(imports, compiled functions, models). A report that fails is recorded with its error and the others go
+on. A report that finished with the same parameters on the same data (corpus and config file contents) is skipped, so running an
 interrupted batch again picks up where it stopped, and redoes a report whose corpus changed since.
 At the end `index.html` in the output folder links every report with its key figures.
 
