@@ -19,7 +19,7 @@ from topiclab.errors import ReportError
 from topiclab.report import load_batch, run_batch, write_index
 from topiclab.report.batch import plan
 from topiclab.report.html import notebook_to_html
-from topiclab.report.kernel import WarmKernel
+from topiclab.report.kernel import ReportKernel
 from topiclab.report.notebook import ensure_kernel, execute
 from topiclab.report.report import finished, input_hashes, report_parameters
 
@@ -108,19 +108,19 @@ def printed(notebook: Path) -> list[str]:
 
 
 @pytest.mark.integration
-def test_a_warm_kernel_runs_each_notebook_in_an_empty_namespace_and_replaces_a_dead_kernel(tmp_path):
+def test_a_started_kernel_runs_each_notebook_in_an_empty_namespace_and_replaces_a_dead_kernel(tmp_path):
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     first = code_notebook(tmp_path / "first.ipynb", "import os\nleft_over = 1\nprint(os.getpid())")
     second = code_notebook(tmp_path / "second.ipynb", "import os\nprint(os.getpid(), 'left_over' in globals(), "
                                                       "os.path.basename(os.getcwd()))")
     dies = code_notebook(tmp_path / "dies.ipynb", "import os\nos._exit(1)")
-    warm = WarmKernel(ensure_kernel())
+    warm = ReportKernel(ensure_kernel(), reuse=True)
     try:
-        execute(first, tmp_path / "out1.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
-        execute(second, tmp_path / "out2.ipynb", {}, cwd=tmp_path / "b", warm_kernel=warm)
+        execute(first, tmp_path / "out1.ipynb", {}, cwd=tmp_path / "a", started_kernel=warm)
+        execute(second, tmp_path / "out2.ipynb", {}, cwd=tmp_path / "b", started_kernel=warm)
         with pytest.raises(Exception):
-            execute(dies, tmp_path / "out3.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
-        execute(second, tmp_path / "out4.ipynb", {}, cwd=tmp_path / "a", warm_kernel=warm)
+            execute(dies, tmp_path / "out3.ipynb", {}, cwd=tmp_path / "a", started_kernel=warm)
+        execute(second, tmp_path / "out4.ipynb", {}, cwd=tmp_path / "a", started_kernel=warm)
     finally:
         warm.shutdown()
     [pid] = printed(tmp_path / "out1.ipynb")
@@ -128,6 +128,43 @@ def test_a_warm_kernel_runs_each_notebook_in_an_empty_namespace_and_replaces_a_d
     replaced, left_over, folder = printed(tmp_path / "out4.ipynb")
     assert replaced != pid and (left_over, folder) == ("False", "a")
 
+
+
+@pytest.mark.integration
+def test_a_kernel_started_ahead_has_imported_the_report_modules_into_an_empty_namespace_and_stops_after(tmp_path):
+    notebook = code_notebook(tmp_path / "n.ipynb", "import os, sys\nprint(os.getpid(), 'topiclab.figures' in sys.modules, "
+                                                   "'importlib' in globals() or '_name' in globals(), "
+                                                   "os.path.basename(os.getcwd()))")
+    (tmp_path / "here").mkdir()
+    kernel = ReportKernel(ensure_kernel())
+    kernel.start(tmp_path / "here")  # returns at once; the notebook waits for the imports
+    try:
+        execute(notebook, tmp_path / "out.ipynb", {}, cwd=tmp_path / "here", started_kernel=kernel)
+    finally:
+        kernel.shutdown()
+    pid, preloaded, leftovers, folder = printed(tmp_path / "out.ipynb")
+    assert (preloaded, leftovers, folder) == ("True", "False", "here")
+    with pytest.raises(ProcessLookupError):  # gone once shutdown() returns
+        os.kill(int(pid), 0)
+
+
+@pytest.mark.integration
+def test_a_lone_report_fits_in_the_calling_process_before_its_notebook_starts(tmp_path, bbc_small, monkeypatch):
+    import topiclab.report.report as report_module
+    from topiclab.report import make_report
+
+    corpus = tmp_path / "news.parquet"
+    bbc_small.head(120).to_parquet(corpus)
+    found = {}
+
+    def notebook_sees(notebook, output, parameters, **kwargs):
+        found["run"] = (Path(parameters["output_dir"]) / "run" / "manifest.json").exists()
+        raise RuntimeError("the notebook stops here")
+
+    monkeypatch.setattr(report_module, "execute", notebook_sees)
+    with pytest.raises(ReportError, match="the notebook stops here"):
+        make_report(corpus, tmp_path / "out", settings={**FAST, "corpus.text_col": "text"})
+    assert found == {"run": True}  # saved where the notebook's open_or_fit reopens it
 
 # ---------------------------------------------------------------------------------------------- batch files
 def write_batch(folder: Path, data: dict) -> Path:
@@ -297,6 +334,7 @@ def bbc_report(tmp_path_factory, bbc_small) -> Path:
                       "--title", "BBC articles", "-o", str(folder / "outputs" / "bbc"), cwd=folder)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "report.html" in result.stdout
+    assert "Embedding" in result.stderr  # the fit shows its stages as the command fits, before the notebook runs
     return folder / "outputs" / "bbc"
 
 

@@ -216,23 +216,24 @@ def run_batch(path: Union[str, Path], output_dir: Union[str, Path, None] = None,
     return sorted(results, key=lambda r: order[r.name]), index
 
 
-#: The worker process's kernel (a WarmKernel), kept from one report to the next.
+#: The worker process's kernel (a ReportKernel), kept from one report to the next.
 _worker_kernel = None
 
 
 def _start_worker(kernel: str) -> None:
-    from topiclab.report.kernel import WarmKernel
+    from topiclab.report.kernel import ReportKernel
 
     global _worker_kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_kernel = WarmKernel(kernel)
+    _worker_kernel = ReportKernel(kernel, reuse=True)
+    _worker_kernel.start(Path.cwd())  # boots while the pool hands out the first report
     multiprocessing.util.Finalize(_worker_kernel, _worker_kernel.shutdown, exitpriority=10)
 
 
 def _run_job(parameters: dict[str, Any]) -> ReportResult:
     directory = Path(parameters["output_dir"])
     try:
-        return run_report(parameters, kernel=_worker_kernel.name, warm_kernel=_worker_kernel)
+        return run_report(parameters, kernel=_worker_kernel.name, started_kernel=_worker_kernel)
     except ReportBusyError as exc:  # the folder's report.json is the other writer's: leave it be
         return ReportResult(directory.name, directory, "failed", error=str(exc))
     except ReportError as exc:  # its record is written: report.json holds the error

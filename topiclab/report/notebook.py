@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from topiclab.errors import ReportError
 
 if TYPE_CHECKING:
-    from topiclab.report.kernel import WarmKernel
+    from topiclab.report.kernel import ReportKernel
 
 KERNEL_NAME = "topiclab"
 NOTEBOOK_NAMES = ("cluster_report", "explore")
@@ -77,9 +77,9 @@ def _kernel_python(name: str) -> Optional[str]:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Path, kernel: Optional[str] = None,
-            progress: bool = False, warm_kernel: Optional[WarmKernel] = None) -> None:
+            progress: bool = False, started_kernel: Optional[ReportKernel] = None) -> None:
     """Run `notebook` with `parameters` injected, writing the executed copy to `output` as it goes, in a
-    fresh kernel or in `warm_kernel` (emptied first).
+    fresh kernel or in `started_kernel` (started ahead, or emptied first).
 
     Raises papermill's PapermillExecutionError when a cell fails (`output` then holds the notebook up to
     the failing cell, with its traceback).
@@ -88,8 +88,13 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, cwd: Pa
 
     from topiclab.report.engine import ENGINE_NAME
 
-    reuse = {} if warm_kernel is None else {"km": warm_kernel.manager(cwd)}  # papermill hands km to nbclient
-    papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name=kernel or ensure_kernel(), cwd=str(cwd),
-        progress_bar=progress, report_mode=True, engine_name=ENGINE_NAME, **reuse,
-    )
+    # papermill hands km to nbclient, which then neither starts nor stops the kernel
+    reuse = {} if started_kernel is None else {"km": started_kernel.manager(cwd)}
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name=kernel or ensure_kernel(), cwd=str(cwd),
+            progress_bar=progress, report_mode=True, engine_name=ENGINE_NAME, **reuse,
+        )
+    finally:
+        if started_kernel is not None:
+            started_kernel.finished()

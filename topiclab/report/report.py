@@ -12,6 +12,7 @@ and config file, so a batch that resumes redoes a report whose data changed unde
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import traceback
@@ -20,17 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from topiclab.corpus.readers import source_fingerprint
 from topiclab.errors import CorpusError, ReportError
 from topiclab.files import read_json, write_json
 from topiclab.report.html import export_html
-from topiclab.report.notebook import execute, notebook_path
-from topiclab.report.session import SAMPLE, default_title, report_config
+from topiclab.report.kernel import ReportKernel
+from topiclab.report.notebook import ensure_kernel, execute, notebook_path
+from topiclab.report.session import SAMPLE, default_title, open_or_fit, report_config
 
-if TYPE_CHECKING:
-    from topiclab.report.kernel import WarmKernel
+log = logging.getLogger(__name__)
 
 RECORD = "report.json"
 LOCK = ".report.lock"
@@ -85,20 +86,31 @@ def make_report(corpus: Union[str, Path], output_dir: Union[str, Path], *, confi
     `{"corpus.text_col": "body", "umap.n_neighbors": 30}`.
     """
     parameters = report_parameters(corpus, output_dir, config=config, settings=settings, title=title)
-    return run_report(parameters, kernel=kernel, progress=progress)
+    return run_report(parameters, kernel=kernel, progress=progress, fit_here=True)
 
 
 def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, progress: bool = False,
-               warm_kernel: Optional[WarmKernel] = None) -> ReportResult:
+               started_kernel: Optional[ReportKernel] = None, fit_here: bool = False) -> ReportResult:
     """Execute the notebook for already-checked `parameters` (see `report_parameters`), in a fresh kernel
-    or in `warm_kernel` (a batch worker's).
+    or in `started_kernel` (started ahead of the notebook, or a batch worker's kept warm).
+
+    `fit_here`: start the notebook's kernel (unless `started_kernel` is given) and fit (or reopen) the run
+    in this process while it boots; the notebook then reopens the run, and its kernel never imports or
+    compiles the fit's code.
 
     Raises ReportBusyError, having written nothing, when another report is writing the same directory.
     """
     directory = Path(parameters["output_dir"])
     directory.mkdir(parents=True, exist_ok=True)
     with _only_writer(directory):
-        return _write_report(directory, parameters, kernel, progress, warm_kernel)
+        if not fit_here or started_kernel is not None:
+            return _write_report(directory, parameters, kernel, progress, started_kernel, fit_here)
+        lone = ReportKernel(kernel or ensure_kernel())
+        lone.start(Path.cwd())  # boots and imports while the run is fitted here
+        try:
+            return _write_report(directory, parameters, lone.name, progress, lone, fit_here)
+        finally:
+            lone.shutdown()
 
 
 @contextmanager
@@ -121,15 +133,17 @@ def _only_writer(directory: Path) -> Iterator[None]:
 
 
 def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[str], progress: bool,
-                  warm_kernel: Optional[WarmKernel]) -> ReportResult:
+                  started_kernel: Optional[ReportKernel], fit_here: bool) -> ReportResult:
     # A name of its own, so that no other writer (a report run by hand, papermill) can interleave with it.
     partial = directory / f".report.{uuid.uuid4().hex[:12]}.partial.ipynb"
     started = time.perf_counter()
     inputs = input_hashes(parameters)  # before the notebook reads them: a change during the run redoes it later
     try:
+        if fit_here:
+            _fit_ahead(parameters, progress)
         # The kernel starts where the caller is, so relative paths in settings (a local model) mean the same.
         execute(notebook_path("cluster_report"), partial, parameters, cwd=Path.cwd(), kernel=kernel,
-                progress=progress, warm_kernel=warm_kernel)
+                progress=progress, started_kernel=started_kernel)
     except BaseException as exc:
         error = describe_failure(exc)
         failed = directory / "report.failed.ipynb"
@@ -150,6 +164,17 @@ def _write_report(directory: Path, parameters: dict[str, Any], kernel: Optional[
     write_json(directory / RECORD, {**_record(parameters), "status": "ok", "inputs": inputs, "summary": summary,
                                     "seconds": seconds})
     return ReportResult(directory.name, directory, "ok", summary, seconds)
+
+
+def _fit_ahead(parameters: dict[str, Any], progress: bool) -> None:
+    """Fit (or reopen) the report's run with the notebook's own call and inputs, so that the notebook finds
+    it saved. A failure here is left to the notebook: it meets the same error and keeps it, with its
+    traceback, in report.failed.ipynb, as every other failing report does."""
+    try:
+        open_or_fit(parameters["corpus"], Path(parameters["output_dir"]) / "run", config=parameters["config"],
+                    settings=parameters["settings"], progress=progress)
+    except Exception as exc:
+        log.info("Fitting ahead of the notebook failed (%s); the notebook fits again and reports it", exc)
 
 
 def record_failure(parameters: dict[str, Any], error: str, seconds: float = 0.0) -> ReportResult:
