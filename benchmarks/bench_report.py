@@ -1,15 +1,17 @@
 """Reports: what a fresh kernel costs per report, and the 20 Newsgroups report's size and time.
 
 1. Per-report overhead on 2,000 20 Newsgroups posts with cached embeddings. Each report runs the
-   cluster-report notebook in a fresh kernel (papermill) and fits anew; its overhead is its time minus
-   the same work (fit, projections, every figure and table) in this already warm process. All reports
-   share one numba cache (NUMBA_CACHE_DIR), empty at the start; the first report fills it. Then reports
-   alternate without and with topiclab's caching of UMAP's compiled functions (TOPICLAB_NUMBA_CACHE,
-   topiclab/report/jit.py): without it, only functions UMAP itself marks cache=True come from the cache
-   (few are used below 4,096 documents, where UMAP skips pynndescent). A kernel that only imports gives
-   the floor. Last, reports run as a batch worker runs them: one kernel kept warm (`WarmKernel`), emptied
-   before each report; its first report pays the start-up, the next ones are measured (the namespace
-   reset included).
+   cluster-report notebook in a fresh kernel (papermill); its overhead is its time (from the call to the
+   notebook's end: the HTML export, the same for every row, is left out) minus the same work (fit,
+   projections, every figure and table) in this already warm process. All reports share one numba cache
+   (NUMBA_CACHE_DIR), filled by a first report that is not counted. Then lone reports alternate between
+   three ways: papermill starts the kernel and the notebook fits (as before the kernel was started
+   ahead); the kernel is started ahead and imports what every report imports while the notebook is
+   prepared, and the notebook fits; and `make_report` as it runs: the kernel started ahead, the run
+   fitted in the calling process meanwhile, the notebook reopening it. A kernel that only imports what
+   a kernel started ahead imports gives the floor. Last, reports run as a batch worker runs them: one
+   kernel kept warm (`ReportKernel(reuse=True)`), emptied before each report, the notebook fitting; its
+   first report pays the start-up, the next ones are measured (the namespace reset included).
 2. The 20 Newsgroups report (18,846 posts; 18,331 after cleaning): time with cached embeddings, HTML size
    (target: at most 15 MB), and the time to reopen it (same inputs: no refit).
 
@@ -29,8 +31,8 @@ from pathlib import Path
 import nbformat
 
 from topiclab.corpus import load_corpus
-from topiclab.report import ensure_kernel, make_report
-from topiclab.report.kernel import WarmKernel
+from topiclab.report import ensure_kernel, export_html, make_report
+from topiclab.report.kernel import ReportKernel, preload_source
 from topiclab.report.report import report_parameters, run_report
 
 import common
@@ -39,9 +41,13 @@ OUTPUTS = common.ROOT / "outputs" / "bench-report"
 SAMPLE = 2000
 
 
-def notebook_seconds(directory: Path) -> float:
-    """Wall time papermill recorded for the notebook: kernel start, every cell, shutdown."""
-    return float(nbformat.read(directory / "report.ipynb", as_version=4).metadata.papermill.duration)
+def export_seconds(directory: Path) -> float:
+    """What exporting the report's notebook to HTML takes (once more, to a scratch file)."""
+    started = time.perf_counter()
+    export_html(directory / "report.ipynb", directory / "again.html")
+    seconds = time.perf_counter() - started
+    (directory / "again.html").unlink()
+    return seconds
 
 
 def cell_seconds(directory: Path) -> float:
@@ -50,11 +56,10 @@ def cell_seconds(directory: Path) -> float:
 
 
 def import_floor(kernel: str, folder: Path) -> float:
-    """Seconds for a fresh kernel that imports what the report imports, and nothing else."""
+    """Seconds for a fresh kernel that imports what a kernel started ahead imports, and nothing else."""
     import papermill
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import topiclab.report, topiclab.figures, topiclab.workflow, topiclab.pipeline.model")])
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(preload_source())])
     source, output = folder / "floor.ipynb", folder / "floor-out.ipynb"
     nbformat.write(notebook, source)
     started = time.perf_counter()
@@ -99,50 +104,60 @@ def overhead(model: str, rounds: int) -> list[tuple]:
     common.embeddings(load_corpus(corpus, text_col="text"), model)  # fill the embedding cache
     kernel = ensure_kernel()
     work = warm_work(corpus, settings, folder)
-    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "0": [], "1": [], "warm": []}
+    runs: dict[str, list[tuple[float, float]]] = {"papermill": [], "ahead": [], "fit here": [], "warm": []}
 
-    def report(umap_cache: str, name: str) -> None:
-        os.environ["TOPICLAB_NUMBA_CACHE"] = umap_cache
+    def measure(key: str, name: str, report) -> None:
+        """Seconds from the call to the notebook's end, and of them those outside the cells."""
         directory = folder / name
-        make_report(corpus, directory, settings=settings, kernel=kernel)
-        total = notebook_seconds(directory)
-        runs["cold" if name == "cold" else umap_cache].append((total, total - cell_seconds(directory)))
+        started = time.perf_counter()
+        report(directory)
+        total = time.perf_counter() - started - export_seconds(directory)
+        if key:
+            runs[key].append((total, total - cell_seconds(directory)))
 
-    saved = {key: os.environ.get(key) for key in ("NUMBA_CACHE_DIR", "TOPICLAB_NUMBA_CACHE")}
+    def papermill_kernel(directory: Path) -> None:
+        run_report(report_parameters(corpus, directory, settings=settings), kernel=kernel)
+
+    def kernel_ahead(directory: Path) -> None:
+        lone = ReportKernel(kernel)
+        lone.start(Path.cwd())
+        try:
+            run_report(report_parameters(corpus, directory, settings=settings), kernel=kernel, started_kernel=lone)
+        finally:
+            lone.shutdown()
+
+    def fit_here(directory: Path) -> None:
+        make_report(corpus, directory, settings=settings, kernel=kernel)
+
+    saved = os.environ.get("NUMBA_CACHE_DIR")
     numba_dir = Path(tempfile.mkdtemp(prefix="numba-cache-"))
     try:
-        os.environ["NUMBA_CACHE_DIR"] = str(numba_dir)  # start from an empty numba cache
-        report("1", "cold")  # compiles everything and fills the cache
+        os.environ["NUMBA_CACHE_DIR"] = str(numba_dir)  # one numba cache, filled by the first report
+        measure("", "fills-numba-cache", papermill_kernel)
         floor = [import_floor(kernel, folder) for _ in range(rounds)]
-        for round_ in range(rounds):  # alternate, so that a busy machine hurts both alike
-            report("0", f"before-{round_}")
-            report("1", f"after-{round_}")
-        warm = WarmKernel(kernel)
+        for round_ in range(rounds):  # alternate, so that a busy machine hurts all alike
+            measure("papermill", f"papermill-{round_}", papermill_kernel)
+            measure("ahead", f"ahead-{round_}", kernel_ahead)
+            measure("fit here", f"fit-here-{round_}", fit_here)
+        warm = ReportKernel(kernel, reuse=True)
         try:
             for round_ in range(rounds + 1):  # the first report starts the kernel: not counted
-                directory = folder / f"warm-kernel-{round_}"
-                started = time.perf_counter()
-                warm.manager(Path.cwd())  # what emptying the kernel costs (run_report empties it again)
-                reset = time.perf_counter() - started
-                run_report(report_parameters(corpus, directory, settings=settings), kernel=kernel, warm_kernel=warm)
-                if round_:
-                    runs["warm"].append((notebook_seconds(directory) + reset, reset))
+                measure("warm" if round_ else "", f"warm-kernel-{round_}", lambda directory: run_report(
+                    report_parameters(corpus, directory, settings=settings), kernel=kernel, started_kernel=warm))
         finally:
             warm.shutdown()
     finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        os.environ.pop("NUMBA_CACHE_DIR") if saved is None else os.environ.__setitem__("NUMBA_CACHE_DIR", saved)
         shutil.rmtree(numba_dir, ignore_errors=True)
 
     def row(label: str, key: str) -> tuple:
         totals, kernels = zip(*runs[key])
         return label, len(totals), statistics.median(kernels), statistics.median(totals), work
     return [("fresh kernel that only imports (floor)", rounds, float("nan"), statistics.median(floor), float("nan")),
-            row("first report, empty numba cache", "cold"),
-            row("UMAP compiled in every kernel (TOPICLAB_NUMBA_CACHE=0)", "0"),
-            row("UMAP from numba's disk cache (default)", "1"),
+            row("papermill starts the kernel, notebook fits", "papermill"),
+            row("kernel started ahead, notebook fits", "ahead"),
+            row("kernel started ahead, fitted here (make_report)", "fit here"),
             row("batch: next report in the worker's warm kernel", "warm")]
-
 
 def newsgroups(model: str) -> list[tuple]:
     corpus = common.SHARED_DATA / "20newsgroups_clean.parquet"
@@ -172,8 +187,8 @@ def main() -> None:
     if "overhead" in args.parts:
         rows = overhead(args.model, args.rounds)
         print(f"\nPer-report overhead, {SAMPLE:,} 20 Newsgroups posts, cached embeddings (seconds, medians)")
-        print(f"{'report':<56} {'runs':>4} {'kernel start+stop':>17} {'report':>7} {'warm work':>9} {'overhead':>8}")
-        print("(warm kernel: its 'kernel start+stop' is emptying the namespace)")
+        print(f"{'report':<56} {'runs':>4} {'outside cells':>17} {'report':>7} {'warm work':>9} {'overhead':>8}")
+        print("(outside cells: kernel start and stop, papermill, emptying a warm kernel; report: to the notebook's end)")
         for label, count, kernel, total, work in rows:
             tail = "" if work != work else f" {work:9.1f} {total - work:8.1f}"
             kernel = "" if kernel != kernel else f"{kernel:.1f}"
