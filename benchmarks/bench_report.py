@@ -32,7 +32,7 @@ import nbformat
 
 from topiclab.corpus import load_corpus
 from topiclab.report import ensure_kernel, export_html, make_report
-from topiclab.report.kernel import ReportKernel, preload_source
+from topiclab.report.kernel import PRELOAD_CODE, ReportKernel
 from topiclab.report.report import report_parameters, run_report
 
 import common
@@ -59,7 +59,7 @@ def import_floor(kernel: str, folder: Path) -> float:
     """Seconds for a fresh kernel that imports what a kernel started ahead imports, and nothing else."""
     import papermill
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(preload_source())])
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PRELOAD_CODE)])
     source, output = folder / "floor.ipynb", folder / "floor-out.ipynb"
     nbformat.write(notebook, source)
     started = time.perf_counter()
@@ -119,12 +119,8 @@ def overhead(model: str, rounds: int) -> list[tuple]:
         run_report(report_parameters(corpus, directory, settings=settings), kernel=kernel)
 
     def kernel_ahead(directory: Path) -> None:
-        lone = ReportKernel(kernel)
-        lone.start(Path.cwd())
-        try:
+        with ReportKernel(kernel).running(Path.cwd()) as lone:
             run_report(report_parameters(corpus, directory, settings=settings), kernel=kernel, started_kernel=lone)
-        finally:
-            lone.shutdown()
 
     def fit_here(directory: Path) -> None:
         make_report(corpus, directory, settings=settings, kernel=kernel)

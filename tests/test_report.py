@@ -129,7 +129,6 @@ def test_a_started_kernel_runs_each_notebook_in_an_empty_namespace_and_replaces_
     assert replaced != pid and (left_over, folder) == ("False", "a")
 
 
-
 @pytest.mark.integration
 def test_a_kernel_started_ahead_has_imported_the_report_modules_into_an_empty_namespace_and_stops_after(tmp_path):
     notebook = code_notebook(tmp_path / "n.ipynb", "import os, sys\nprint(os.getpid(), 'topiclab.figures' in sys.modules, "
@@ -165,6 +164,7 @@ def test_a_lone_report_fits_in_the_calling_process_before_its_notebook_starts(tm
     with pytest.raises(ReportError, match="the notebook stops here"):
         make_report(corpus, tmp_path / "out", settings={**FAST, "corpus.text_col": "text"})
     assert found == {"run": True}  # saved where the notebook's open_or_fit reopens it
+
 
 # ---------------------------------------------------------------------------------------------- batch files
 def write_batch(folder: Path, data: dict) -> Path:

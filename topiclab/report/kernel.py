@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import queue
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from jupyter_client import AsyncKernelClient, AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
@@ -31,14 +32,9 @@ PRELOAD = ("topiclab.report", "topiclab.figures", "plotly.express", "plotly.io._
 #: plotly's renderers import nbformat, which imports jsonschema, which imports rfc3987_syntax where it is
 #: installed (JupyterLab's jupyter-events brings it): that compiles 38 Lark grammars, 1.1 s of every
 #: report kernel's start, for IRI format checks a report never makes. The kernel imports without it.
-_PRELOAD_CODE = ("import importlib, sys\nsys.modules.setdefault('rfc3987_syntax', None)\n"
-                 "for _name in {modules!r}:\n    importlib.import_module(_name)\ndel importlib, sys, _name\n")
+PRELOAD_CODE = ("import importlib, sys\nsys.modules.setdefault('rfc3987_syntax', None)\n"
+                f"for _name in {PRELOAD!r}:\n    importlib.import_module(_name)\ndel importlib, sys, _name\n")
 _TIMEOUT = 120
-
-
-def preload_source(modules: tuple[str, ...] = PRELOAD) -> str:
-    """The code a kernel runs as it starts: it imports `modules` and leaves no name behind."""
-    return _PRELOAD_CODE.format(modules=tuple(modules))
 
 
 class _Manager(AsyncKernelManager):
@@ -62,13 +58,12 @@ class _Manager(AsyncKernelManager):
 
 class ReportKernel:
     """One kernel (`name`, a kernel spec) for one notebook, or reused for many (`reuse=True`, a batch
-    worker's); `start(cwd)` as early as possible, `manager(cwd)` before each notebook, `finished()`
-    after it, `shutdown()` at the end."""
+    worker's); `start(cwd)` as early as possible, `manager(cwd)` before each notebook, `finished()` after
+    it, `shutdown()` at the end (`running(cwd)` starts and shuts down around a block)."""
 
-    def __init__(self, name: str, *, reuse: bool = False, preload: tuple[str, ...] = PRELOAD):
+    def __init__(self, name: str, *, reuse: bool = False):
         self.name = name
         self.reuse = reuse
-        self.preload = preload
         self._manager: Optional[_Manager] = None
         self._started_in: Optional[Path] = None  # set while the kernel has run no notebook yet
         self._preloading: Optional[tuple[BlockingKernelClient, str]] = None
@@ -81,10 +76,17 @@ class ReportKernel:
         manager = _Manager(kernel_name=self.name)
         run_sync(manager.start_kernel)(cwd=str(cwd))
         self._manager, self._started_in = manager, Path(cwd)
-        if self.preload:
-            client = self._client()
-            request = client.execute(preload_source(self.preload), silent=True, store_history=False)
-            self._preloading = client, request
+        client = self._client()
+        self._preloading = client, client.execute(PRELOAD_CODE, silent=True, store_history=False)
+
+    @contextmanager
+    def running(self, cwd: Path) -> Iterator[ReportKernel]:
+        """Started in `cwd` for the block, shut down after it."""
+        self.start(cwd)
+        try:
+            yield self
+        finally:
+            self.shutdown()
 
     def manager(self, cwd: Path) -> AsyncKernelManager:
         """The running kernel with an empty namespace and `cwd` as working folder (started or replaced

@@ -103,14 +103,10 @@ def run_report(parameters: dict[str, Any], *, kernel: Optional[str] = None, prog
     directory = Path(parameters["output_dir"])
     directory.mkdir(parents=True, exist_ok=True)
     with _only_writer(directory):
-        if not fit_here or started_kernel is not None:
-            return _write_report(directory, parameters, kernel, progress, started_kernel, fit_here)
-        lone = ReportKernel(kernel or ensure_kernel())
-        lone.start(Path.cwd())  # boots and imports while the run is fitted here
-        try:
-            return _write_report(directory, parameters, lone.name, progress, lone, fit_here)
-        finally:
-            lone.shutdown()
+        if fit_here and started_kernel is None:  # started only once the folder is this report's
+            with ReportKernel(kernel or ensure_kernel()).running(Path.cwd()) as started_kernel:
+                return _write_report(directory, parameters, kernel, progress, started_kernel, fit_here)
+        return _write_report(directory, parameters, kernel, progress, started_kernel, fit_here)
 
 
 @contextmanager
