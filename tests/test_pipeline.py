@@ -134,8 +134,8 @@ def test_metrics_on_known_inputs():
     assert 0 < metrics["nmi"] <= 1
 
 
-def test_the_granularity_rule_goes_coarser_only_to_a_layer_that_separates_better_and_persists():
-    from topiclab.pipeline.cluster import Layers, choose_level
+def test_the_granularity_rule_goes_coarser_when_separation_times_persistence_gains_enough():
+    from topiclab.pipeline.cluster import COARSENING_GAIN, Layers, centroid_margin, choose_level
 
     rng = np.random.default_rng(0)
     groups, subgroups, per = 6, 2, 34  # 408 documents: the rule starts near 0.6 * sqrt(408) = 12 topics
@@ -150,5 +150,9 @@ def test_the_granularity_rule_goes_coarser_only_to_a_layer_that_separates_better
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     fine = np.asarray(fine, np.int32)
     labels = np.vstack([fine, fine // subgroups])  # 12 subgroups, then their 6 groups (better separated)
-    assert choose_level(Layers(labels, np.array([0.0, 2.0])), unit) == 1  # the coarser layer persists: taken
-    assert choose_level(Layers(labels, np.array([3.0, 2.0])), unit) == 0  # persists less: the finer layer stays
+    separation = centroid_margin(unit, labels[1]) / centroid_margin(unit, labels[0])
+    assert separation > COARSENING_GAIN
+    assert choose_level(Layers(labels, np.array([0.0, 2.0])), unit) == 1  # against the base layer: separation alone
+    # a coarser layer that persists less is taken only while its better separation makes up for it
+    assert choose_level(Layers(labels, np.array([1.0, 1.05 * COARSENING_GAIN / separation])), unit) == 1
+    assert choose_level(Layers(labels, np.array([1.0, 0.95 * COARSENING_GAIN / separation])), unit) == 0
