@@ -78,6 +78,68 @@ def test_a_repeated_text_is_embedded_once_and_a_cached_run_gets_the_same_vectors
     np.testing.assert_array_equal(again, fresh)  # so a re-fit finds its cached reduction
 
 
+@pytest.fixture
+def snapshots(monkeypatch):
+    """Snapshots from 50 documents (the default's 20,000 would make these tests slow)."""
+    from topiclab.embed import cache
+
+    monkeypatch.setattr(cache, "SNAPSHOT_FROM", 50)
+    return cache
+
+
+def test_a_large_corpus_reads_back_from_its_snapshot(config, texts, snapshots, monkeypatch):
+    first, _ = embed_documents(texts, config)
+    assert len(list((config.cache_dir / "corpora").glob("*.npz"))) == 1
+    monkeypatch.setattr(EmbeddingCache, "get", lambda *a: pytest.fail("looked up row by row"))
+    again, report = embed_documents(texts, config)
+    assert (report.n_cached, report.n_embedded) == (len(texts), 0)
+    np.testing.assert_array_equal(again, first)
+
+
+def test_an_edited_corpus_finds_its_other_vectors_row_by_row(config, texts, snapshots):
+    first, _ = embed_documents(texts, config)
+    edited = texts[:-1] + ["a document that was not there before"]
+    again, report = embed_documents(edited, config)
+    assert (report.n_cached, report.n_embedded) == (len(texts) - 1, 1)
+    np.testing.assert_array_equal(again[:-1], first[:-1])
+
+
+def test_a_damaged_snapshot_is_ignored_and_the_rows_are_used(config, texts, snapshots, caplog):
+    first, _ = embed_documents(texts, config)
+    path, = (config.cache_dir / "corpora").glob("*.npz")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the vectors: the zip's CRC no longer matches
+    path.write_bytes(bytes(data))
+    again, report = embed_documents(texts, config)
+    assert (report.n_cached, report.n_embedded) == (len(texts), 0)
+    np.testing.assert_array_equal(again, first)
+    assert "damaged embedding snapshot" in caplog.text
+
+
+def test_only_the_most_recently_used_snapshots_are_kept(config, texts, snapshots, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setattr(snapshots, "SNAPSHOTS_KEPT", 2)
+    corpora = [texts[:60], texts[10:70], texts[20:80]]
+    key = model_key(embed_documents(corpora[0], config)[1].model)
+    embed_documents(corpora[1], config)
+    paths = [config.cache_dir / "corpora" / f"{key}-{_corpus_digest(corpus)}.npz" for corpus in corpora]
+    for path, hours_ago in zip(paths, (2, 1)):
+        os.utime(path, (time.time() - 3600 * hours_ago,) * 2)
+    embed_documents(corpora[0], config)  # read: now the most recently used
+    embed_documents(corpora[2], config)
+    assert [path.exists() for path in paths] == [True, False, True]
+
+
+def _corpus_digest(corpus):
+    import hashlib
+
+    from topiclab.embed.cache import text_hashes
+
+    return hashlib.blake2b(b"".join(text_hashes(corpus)), digest_size=16).hexdigest()
+
+
 def test_cache_is_keyed_by_model_identity(config, texts):
     embed_documents(texts[:10], config)
     chunked = config.model_copy(update={"long_documents": "chunk"})

@@ -199,3 +199,21 @@ def test_word_counts_and_tokens_come_back_from_the_cache_as_computed(bbc_small, 
     other = config.model_copy(update={"ngram_range": (1, 2)})  # another vectorizer setting: counted anew
     with pytest.raises(pytest.fail.Exception, match="counted again"):
         words.count_documents(texts, other, cache)
+
+
+def test_cached_candidates_give_the_same_voters_as_a_full_search():
+    from topiclab.pipeline.neighbors import nearest, normalize
+    from topiclab.pipeline.predictor import Candidates, Reference
+
+    rng = np.random.default_rng(3)
+    unit = normalize(rng.normal(size=(600, 16)))
+    pool = np.sort(rng.choice(600, 400, replace=False))
+    indices, similarities = nearest(unit, unit[pool], 8)  # 8 candidates for a vote of 4
+    candidates = Candidates(pool, indices, similarities)
+    for outlier_share in (0.3, 0.8):  # at 0.8 many rows hold fewer than 4 voters and are searched again
+        voting = pool[rng.random(len(pool)) >= outlier_share]
+        voters = Reference(unit[voting], np.zeros(len(voting), np.int64), voting, n_neighbors=4)
+        expected = nearest(unit, voters.vectors, 4)
+        found = candidates.nearest_voters(voters, unit)
+        assert np.array_equal(found[0], expected[0])
+        np.testing.assert_allclose(found[1], expected[1], rtol=0, atol=1e-6)

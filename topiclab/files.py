@@ -64,7 +64,7 @@ def _spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def write_bytes(path: Union[str, Path], data: bytes, mode: int = 0o644) -> Path:
+def write_bytes(path: Union[str, Path], data: Union[bytes, memoryview], mode: int = 0o644) -> Path:
     """Write to a temporary name in the same folder, then rename over `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,15 +10,22 @@ SQLite's WITHOUT ROWID layout is meant for small rows and, with 1-2 KB vectors, 
 times larger and writes six times slower. A cache written in that older layout (`embeddings.sqlite`)
 is still read: vectors found there are copied into the new file as they are used, and the old file
 can be deleted to reclaim its space.
+
+A large corpus also gets a snapshot: one .npz file with all its vectors in order (`corpora/`), named by the
+model and the hashes of its texts. Looking 117,659 vectors up row by row takes 1.5-2 s, a third of a
+re-fit's own work; the snapshot reads back in a tenth of that. Its rows stay in SQLite too, so an edited
+corpus still finds most of its vectors there. Only the most recently used snapshots are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
 import sqlite3
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Optional, Union
@@ -26,6 +33,7 @@ from typing import Optional, Union
 import numpy as np
 
 from topiclab.errors import CacheError
+from topiclab.files import write_bytes
 from topiclab.sqlite_cache import open_cache_db
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,10 @@ CREATE TABLE IF NOT EXISTS vectors (
 """
 _BATCH = 900  # hashes per lookup: SQLite's variable limit is 999 on old builds
 _NO_COUNT = -1  # token count unknown (not stored, or not meaningful for the model)
+#: Corpora with at least this many documents get a snapshot; below it the row look-up takes under 0.3 s.
+SNAPSHOT_FROM = 20_000
+#: Snapshots kept, the most recently used: each is a second copy of a large corpus's vectors.
+SNAPSHOTS_KEPT = 8
 
 
 def default_cache_dir() -> Path:
@@ -117,6 +129,40 @@ class EmbeddingCache:
         rows = [(key, h, dim, blob, zlib.crc32(blob), n) for h, blob, n in zip(hashes, blobs, counts)]
         self._write(lambda c: c.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows))
 
+    def get_snapshot(self, key: str, hashes: list[bytes]) -> Optional[Found]:
+        """All of a corpus's vectors at once, when a snapshot of exactly these texts exists and reads back whole
+        (the zip format's CRC is checked as it is read); None otherwise."""
+        path = self._snapshot_path(key, hashes)
+        if path is None or not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                vectors, counts = saved["vectors"], saved["n_tokens"]
+            os.utime(path)  # most recently used: kept longest
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            log.warning("Ignoring the damaged embedding snapshot %s (%s).", path, exc)
+            return None
+        if vectors.ndim != 2 or len(vectors) != len(hashes) or counts.shape != (len(hashes),):
+            return None
+        order = np.arange(len(hashes))
+        return Found(order, order, vectors, counts)
+
+    def put_snapshot(self, key: str, hashes: list[bytes], vectors: np.ndarray, n_tokens: np.ndarray) -> None:
+        """Keep a large corpus's vectors, in order, as one file (atomically), and drop the least recently used
+        snapshots beyond SNAPSHOTS_KEPT. A disk that cannot take it costs speed next time, nothing else."""
+        path = self._snapshot_path(key, hashes)
+        if path is None or path.exists():
+            return
+        buffer = io.BytesIO()
+        np.savez(buffer, vectors=np.ascontiguousarray(vectors, np.float32), n_tokens=np.asarray(n_tokens, np.int64))
+        try:
+            write_bytes(path, buffer.getbuffer())  # no second copy of a large corpus's vectors
+            others = sorted((p for p in path.parent.glob("*.npz") if p != path), key=lambda p: p.stat().st_mtime_ns)
+            for old in others[:max(0, len(others) + 1 - SNAPSHOTS_KEPT)]:  # the oldest first; never this one
+                old.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("Could not write the embedding snapshot %s: %s", path, exc)
+
     def count(self, key: Optional[str] = None) -> int:
         if key is None:
             return self._connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
@@ -134,6 +180,12 @@ class EmbeddingCache:
         self.close()
 
     # ------------------------------------------------------------------ internals
+    def _snapshot_path(self, key: str, hashes: list[bytes]) -> Optional[Path]:
+        if len(hashes) < SNAPSHOT_FROM:
+            return None
+        digest = hashlib.blake2b(b"".join(hashes), digest_size=16).hexdigest()
+        return self.directory / "corpora" / f"{key}-{digest}.npz"
+
     def _select(self, connection: sqlite3.Connection, key: str, hashes: list[bytes], drop_damaged: bool,
                 table: str = "vectors") -> list[tuple]:
         """(hash, dim, blob, crc, n_tokens) rows whose CRC and length check out."""

@@ -63,6 +63,8 @@ def embed_documents(texts: list[str], config: Optional[EmbeddingConfig] = None,
         window = identity.get("max_seq_length")
         vectors, token_counts = _embed_missing(texts, hashes, found, embedder, config, cache, model_key(identity),
                                                bool(window), progress)
+        if cache and len(texts):
+            cache.put_snapshot(model_key(identity), hashes, vectors, token_counts)
         report.n_embedded = len(texts) - len(found)
         if window:
             report.n_too_long = int(np.count_nonzero(token_counts > window))
@@ -82,7 +84,8 @@ def _identity(embedder: Embedder, config: EmbeddingConfig) -> dict:
 def _look_up(cache: Optional[EmbeddingCache], identity: dict, hashes: list[bytes]) -> Found:
     if cache is None:
         return Found.nothing()
-    return cache.get(model_key(identity), hashes)
+    key = model_key(identity)
+    return cache.get_snapshot(key, hashes) or cache.get(key, hashes)
 
 
 def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder: Embedder, config: EmbeddingConfig,
@@ -91,6 +94,9 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
     """Every document's vector and token count (-1 where unknown): the cached ones, then the rest embedded
     once per distinct text (int8 vectors vary a little with the batch, and the cache keeps one per text, so a
     re-run must find what this run used), longest first (batches of similar length pad least), block by block, each block written to the cache."""
+    if len(found) == len(texts) and np.array_equal(found.positions, found.rows) and \
+            np.array_equal(found.positions, np.arange(len(texts))):  # a snapshot: already in order
+        return found.vectors, found.n_tokens
     vectors = np.empty((len(texts), found.vectors.shape[1]), np.float32) if len(found) else None
     token_counts = np.full(len(texts), -1, dtype=np.int64)
     if len(found):

@@ -22,7 +22,7 @@ from topiclab.errors import ConfigError, TopicLabError
 from topiclab.pipeline import MIN_DOCUMENTS, guidance
 from topiclab.pipeline.cluster import Layers, cluster
 from topiclab.pipeline.neighbors import nearest, normalize
-from topiclab.pipeline.predictor import OUTLIER, Assignment, Candidates, Reference, decide
+from topiclab.pipeline.predictor import CANDIDATES_PER_VOTER, OUTLIER, Assignment, Candidates, Reference, decide
 from topiclab.pipeline.reduce import ReductionCache, fingerprint, neighbor_graph, umap_layout
 from topiclab.pipeline.words import TermCounts
 from topiclab.progress import Stopwatch, stage, wanted
@@ -380,9 +380,10 @@ class TopicModel(BaseEstimator):
         return counts
 
     def _candidates(self, unit: np.ndarray, pool: np.ndarray, show: bool) -> Candidates:
-        """Every document's nearest pool documents (twice the vote's neighbours), cached by the embeddings and
-        the pool: the pool is drawn without looking at topics, so re-fits and level changes find it here."""
-        k = 2 * self._config.umap.n_neighbors
+        """Every document's nearest pool documents (CANDIDATES_PER_VOTER times the vote's), cached by the
+        embeddings and the pool: the pool is drawn without looking at topics, so re-fits and level changes
+        find it here."""
+        k = CANDIDATES_PER_VOTER * self._config.umap.n_neighbors
         key = {"stage": "candidates", "vectors": fingerprint(unit), "pool": fingerprint(pool), "k": k}
 
         def search() -> dict:

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -82,7 +83,7 @@ class ReductionCache:
             try:
                 with np.load(path, allow_pickle=False) as saved:
                     return {key: saved[key] for key in saved.files}
-            except (OSError, ValueError, EOFError) as exc:  # a damaged or truncated file: compute again
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # damaged or truncated: again
                 log.warning("Ignoring the damaged reduction cache file %s (%s).", path, exc)
         arrays = compute()
         if path is not None:
