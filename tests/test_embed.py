@@ -392,3 +392,28 @@ def test_failed_export_falls_back_to_fp32_once(tmp_path, bbc_texts, monkeypatch)
     _, again = embed_documents(bbc_texts[:2], EmbeddingConfig(cache_dir=tmp_path))
     assert (again.n_cached, again.n_embedded) == (2, 0) and any("delete" in note for note in again.notes)
     assert not [p for p in (tmp_path / "onnx").iterdir() if p.is_dir()]
+
+
+def test_a_cache_file_is_checked_once_per_process_until_it_changes(config, texts, monkeypatch):
+    from topiclab import sqlite_cache
+
+    checks = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(lambda sql: checks.append(sql) if "quick_check" in sql else None)
+        return connection
+
+    monkeypatch.setattr(sqlite_cache.sqlite3, "connect", traced)
+    embed_documents(texts[:10], config)  # checked, then written to
+    embed_documents(texts[:10], config)  # changed since: checked again; only read
+    assert len(checks) == 2
+    embed_documents(texts[:10], config)  # the same file, unchanged: not read through again
+    assert len(checks) == 2
+    path = config.cache_dir / "vectors.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    _, report = embed_documents(texts[:10], config)  # changed: checked again, found damaged, rebuilt
+    assert any("damaged and rebuilt" in note for note in report.notes)
