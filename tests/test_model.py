@@ -209,7 +209,7 @@ def test_cached_candidates_give_the_same_voters_as_a_full_search():
     unit = normalize(rng.normal(size=(600, 16)))
     pool = np.sort(rng.choice(600, 400, replace=False))
     indices, similarities = nearest(unit, unit[pool], 8)  # 8 candidates for a vote of 4
-    candidates = Candidates(pool, indices, similarities)
+    candidates = Candidates(pool, indices.astype(np.int32), similarities)  # as the cache keeps them
     for outlier_share in (0.3, 0.8):  # at 0.8 many rows hold fewer than 4 voters and are searched again
         voting = pool[rng.random(len(pool)) >= outlier_share]
         voters = Reference(unit[voting], np.zeros(len(voting), np.int64), voting, n_neighbors=4)

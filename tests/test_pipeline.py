@@ -54,6 +54,14 @@ def test_load_run_gives_back_an_equal_object(fitted_run_dir):
     assert run != load_run(fitted_run_dir)
 
 
+def test_a_run_reopened_without_arrays_has_its_tables_and_manifest(fitted_run_dir):
+    whole, tables = load_run(fitted_run_dir), load_run(fitted_run_dir, arrays=False)
+    assert tables.embeddings is None and tables.topic_embeddings is None and tables.projections == {}
+    pd.testing.assert_frame_equal(tables.documents, whole.documents)
+    pd.testing.assert_frame_equal(tables.topics, whole.topics)
+    assert tables.manifest == whole.manifest
+
+
 def test_assigning_the_runs_own_documents_gives_their_topics(fitted_run):
     documents = fitted_run.documents
     assigned = assign_topics(fitted_run, documents["text"].tolist())

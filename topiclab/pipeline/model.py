@@ -389,7 +389,7 @@ class TopicModel(BaseEstimator):
         def search() -> dict:
             with stage("Nearest reference documents", show, total=len(unit), unit="doc") as bar:
                 indices, similarities = nearest(unit, unit[pool], k, progress=bar.update)
-            return {"indices": indices, "similarities": similarities}
+            return {"indices": indices.astype(np.int32), "similarities": similarities}  # rows of a pool < 2**31
 
         arrays = ReductionCache.for_config(self._config).get_or_compute(key, search)
         return Candidates(pool, arrays["indices"], arrays["similarities"])

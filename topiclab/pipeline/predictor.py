@@ -110,10 +110,15 @@ class Candidates:
         row_of = np.full(len(self.pool), -1, np.int64)
         row_of[np.searchsorted(self.pool, voters.positions)] = np.arange(len(voters.positions))
         mapped = row_of[self.indices]
-        first = np.argsort(mapped < 0, axis=1, kind="stable")[:, :k]
-        indices = np.take_along_axis(mapped, first, axis=1)
-        similarities = np.take_along_axis(self.similarities, first, axis=1)
-        short = np.flatnonzero((indices < 0).any(axis=1))
+        is_voter = mapped >= 0
+        rank = np.cumsum(is_voter, axis=1, dtype=np.int32)  # each candidate's place among the row's voters
+        short = rank[:, -1] < k
+        taken = is_voter & (rank <= k) & ~short[:, None]  # exactly k per full row, nearest first
+        indices = np.full((len(mapped), k), -1, np.int64)
+        similarities = np.zeros((len(mapped), k), np.float32)
+        indices[~short] = mapped[taken].reshape(-1, k)
+        similarities[~short] = self.similarities[taken].reshape(-1, k)
+        short = np.flatnonzero(short)
         if len(short):
             indices[short], similarities[short] = nearest(unit_vectors[short], voters.vectors, k)
         return indices, similarities

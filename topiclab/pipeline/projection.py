@@ -81,7 +81,9 @@ def _everyone(model, sample_coords: np.ndarray, n: int, seed: int) -> np.ndarray
     coords[sample] = sample_coords
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
     if len(rest):
-        coords[rest] = place(sample_coords, np.searchsorted(sample, model.neighbors_[rest]),
+        row_in_sample = np.full(n, -1, np.int64)  # a table, not a binary search per neighbour (9M at 607k)
+        row_in_sample[sample] = np.arange(len(sample))
+        coords[rest] = place(sample_coords, row_in_sample[model.neighbors_[rest]],
                              model.neighbor_similarities_[rest], seed)
     return coords
 

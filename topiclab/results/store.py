@@ -51,8 +51,10 @@ def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     return path
 
 
-def load_run(path: Union[str, Path], trusted_settings: bool = False) -> TopicRun:
-    """Reopen a saved run folder. Its machine-specific settings are dropped unless `trusted_settings`."""
+def load_run(path: Union[str, Path], trusted_settings: bool = False, arrays: bool = True) -> TopicRun:
+    """Reopen a saved run folder. Its machine-specific settings are dropped unless `trusted_settings`.
+    `arrays=False` leaves out the embeddings and map coordinates (the tables and manifest only: what a
+    re-fit needs to carry a user's edits over, without reading 600 MB of vectors for 600k documents)."""
     path = Path(path)
     if not path.is_dir():
         raise RunError(f"No run folder at {path}. Fit one with `topiclab fit` or `topiclab demo`.")
@@ -72,14 +74,14 @@ def load_run(path: Union[str, Path], trusted_settings: bool = False) -> TopicRun
     ignored = {}
     if not trusted_settings:
         config, ignored = config.without_machine_settings()
-    projections = _read(path / "projections.npz", _npz) if (path / "projections.npz").exists() else {}
+    projections = _read(path / "projections.npz", _npz) if arrays and (path / "projections.npz").exists() else {}
     levels = _read(path / "levels.parquet", pd.read_parquet) if (path / "levels.parquet").exists() else None
     return TopicRun(
         documents=_read(path / "documents.parquet", pd.read_parquet),
         topics=_lists_back(_read(path / "topics.parquet", pd.read_parquet)),
         config=config, manifest=manifest,
-        embeddings=_optional_array(path / "embeddings.npy"),
-        topic_embeddings=_optional_array(path / "topic_embeddings.npy"),
+        embeddings=_optional_array(path / "embeddings.npy") if arrays else None,
+        topic_embeddings=_optional_array(path / "topic_embeddings.npy") if arrays else None,
         projections=projections, levels=levels, path=path.resolve(), ignored_settings=ignored,
     )
 

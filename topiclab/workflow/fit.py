@@ -183,7 +183,7 @@ def _embed(corpus: Corpus, config: RunConfig, embeddings: Optional[np.ndarray], 
 
 def _previous(destination: Path) -> Optional[TopicRun]:
     try:
-        return load_run(destination)
+        return load_run(destination, arrays=False)  # the edits to carry over live in its tables and manifest
     except RunError:
         return None  # a damaged or older run: nothing to carry, and saving replaces it
 
