@@ -394,9 +394,10 @@ def test_failed_export_falls_back_to_fp32_once(tmp_path, bbc_texts, monkeypatch)
     assert not [p for p in (tmp_path / "onnx").iterdir() if p.is_dir()]
 
 
-def test_a_cache_file_is_checked_once_per_process_until_it_changes(config, texts, monkeypatch):
+def test_a_large_cache_is_not_read_whole_on_opening_and_a_damaged_page_is_met_in_use(config, texts, monkeypatch):
     from topiclab import sqlite_cache
 
+    monkeypatch.setattr(sqlite_cache, "FULL_CHECK_UP_TO", 0)  # every file counts as large
     checks = []
     connect = sqlite3.connect
 
@@ -406,14 +407,17 @@ def test_a_cache_file_is_checked_once_per_process_until_it_changes(config, texts
         return connection
 
     monkeypatch.setattr(sqlite_cache.sqlite3, "connect", traced)
-    embed_documents(texts[:10], config)  # checked, then written to
-    embed_documents(texts[:10], config)  # changed since: checked again; only read
-    assert len(checks) == 2
-    embed_documents(texts[:10], config)  # the same file, unchanged: not read through again
-    assert len(checks) == 2
+    clean, _ = embed_documents(texts, config)
     path = config.cache_dir / "vectors.sqlite"
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    path.write_bytes(b"this is not a database" * 100)
-    _, report = embed_documents(texts[:10], config)  # changed: checked again, found damaged, rebuilt
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    data[page:] = b"\xa5" * (len(data) - page)  # every page but the first (header and schema) is garbage
+    path.write_bytes(bytes(data))
+    again, report = embed_documents(texts, config)
+    assert not checks
+    assert report.n_embedded == len(texts)
     assert any("damaged and rebuilt" in note for note in report.notes)
+    np.testing.assert_allclose(again, clean, rtol=1e-6)
+    assert EmbeddingCache(config.cache_dir).count() == len(texts)

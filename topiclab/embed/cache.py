@@ -34,7 +34,7 @@ import numpy as np
 
 from topiclab.errors import CacheError
 from topiclab.files import write_bytes
-from topiclab.sqlite_cache import open_cache_db
+from topiclab.sqlite_cache import move_aside, open_cache_db
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,17 @@ class EmbeddingCache:
 
     # ------------------------------------------------------------------ public
     def get(self, key: str, hashes: list[bytes]) -> Found:
-        """The vectors stored for `hashes` (see `text_hashes`); damaged rows are deleted and left out."""
+        """The vectors stored for `hashes` (see `text_hashes`); damaged rows are deleted and left out, and a
+        damaged file is moved aside and rebuilt (nothing found: everything is embedded again)."""
+        try:
+            return self._get(key, hashes)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._rebuild(exc)
+            return Found.nothing()
+
+    def _get(self, key: str, hashes: list[bytes]) -> Found:
         positions: dict[bytes, list[int]] = {}
         for i, h in enumerate(hashes):
             positions.setdefault(h, []).append(i)
@@ -127,7 +137,15 @@ class EmbeddingCache:
         counts = [None] * len(hashes) if n_tokens is None else [None if n < 0 else int(n) for n in n_tokens]
         blobs = [v.tobytes() for v in vectors]
         rows = [(key, h, dim, blob, zlib.crc32(blob), n) for h, blob, n in zip(hashes, blobs, counts)]
-        self._write(lambda c: c.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows))
+
+        def insert(connection: sqlite3.Connection) -> None:
+            connection.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+        try:
+            self._write(insert)
+        except sqlite3.DatabaseError as exc:  # a damaged page met while writing (busy is a CacheError)
+            self._rebuild(exc)
+            self._write(insert)
 
     def get_snapshot(self, key: str, hashes: list[bytes]) -> Optional[Found]:
         """All of a corpus's vectors at once, when a snapshot of exactly these texts exists and reads back whole
@@ -228,6 +246,13 @@ class EmbeddingCache:
             probe.unlink()
         except OSError as exc:
             raise CacheError(f"Embedding cache directory {self.directory} is not writable ({exc.strerror or exc}). {hint}") from None
+
+    def _rebuild(self, exc: Exception) -> None:
+        """A damaged page met in use (large files are not checked whole when opened): start a new file."""
+        self._connection.close()
+        aside = move_aside(self.path, "Embedding cache", exc)
+        self._connection = self._open()
+        self.rebuilt_from = aside
 
     def _open(self) -> sqlite3.Connection:
         try:
