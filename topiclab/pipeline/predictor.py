@@ -21,7 +21,7 @@ _IDENTICAL = 1.0 - 1e-5
 #: Candidates kept per neighbour the vote needs (`Candidates`). A row whose candidates hold fewer voters than
 #: the vote needs is searched again in full; with twice as many, 47% outliers in WordNet's fit sample left a
 #: re-fit searching again for a large share of its 117,659 rows (2.6 s); four times costs the cold search
-#: about 15% more (the matrix product dominates it) and makes such rows rare.
+#: about 20% more (the matrix product dominates it) and makes such rows rare.
 CANDIDATES_PER_VOTER = 4
 
 
@@ -95,9 +95,10 @@ class Reference:
 @dataclass
 class Candidates:
     """Each document's nearest documents in a pool chosen without looking at topics (`pool`: positions among
-    the fitted documents), CANDIDATES_PER_VOTER times as many as the vote needs. The search against the pool is the costly part of
-    assigning a large corpus, and it depends only on the embeddings, so it is cached: a re-fit that changes
-    which pool documents vote, and for which topic, takes each row's nearest voters from here."""
+    the fitted documents), CANDIDATES_PER_VOTER times as many as the vote needs. The search against the pool
+    is the costly part of assigning a large corpus, and it depends only on the embeddings, so it is cached: a
+    re-fit that changes which pool documents vote, and for which topic, takes each row's nearest voters from
+    here."""
 
     pool: np.ndarray          # (p,) sorted positions
     indices: np.ndarray       # (n, K) rows of `pool`, nearest first
