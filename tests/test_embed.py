@@ -13,7 +13,7 @@ import pytest
 
 from topiclab.config import EmbeddingConfig
 from topiclab.embed import EmbeddingCache, embed_documents, resolve_embedder
-from topiclab.embed.cache import model_key
+from topiclab.embed.cache import model_key, text_hashes
 from topiclab.errors import CacheError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,20 +124,12 @@ def test_only_the_most_recently_used_snapshots_are_kept(config, texts, snapshots
     corpora = [texts[:60], texts[10:70], texts[20:80]]
     key = model_key(embed_documents(corpora[0], config)[1].model)
     embed_documents(corpora[1], config)
-    paths = [config.cache_dir / "corpora" / f"{key}-{_corpus_digest(corpus)}.npz" for corpus in corpora]
+    paths = [EmbeddingCache(config.cache_dir).snapshot_path(key, text_hashes(corpus)) for corpus in corpora]
     for path, hours_ago in zip(paths, (2, 1)):
         os.utime(path, (time.time() - 3600 * hours_ago,) * 2)
     embed_documents(corpora[0], config)  # read: now the most recently used
     embed_documents(corpora[2], config)
     assert [path.exists() for path in paths] == [True, False, True]
-
-
-def _corpus_digest(corpus):
-    import hashlib
-
-    from topiclab.embed.cache import text_hashes
-
-    return hashlib.blake2b(b"".join(text_hashes(corpus)), digest_size=16).hexdigest()
 
 
 def test_cache_is_keyed_by_model_identity(config, texts):

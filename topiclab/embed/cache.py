@@ -150,7 +150,7 @@ class EmbeddingCache:
     def get_snapshot(self, key: str, hashes: list[bytes]) -> Optional[Found]:
         """All of a corpus's vectors at once, when a snapshot of exactly these texts exists and reads back whole
         (the zip format's CRC is checked as it is read); None otherwise."""
-        path = self._snapshot_path(key, hashes)
+        path = self.snapshot_path(key, hashes)
         if path is None or not path.exists():
             return None
         try:
@@ -168,7 +168,7 @@ class EmbeddingCache:
     def put_snapshot(self, key: str, hashes: list[bytes], vectors: np.ndarray, n_tokens: np.ndarray) -> None:
         """Keep a large corpus's vectors, in order, as one file (atomically), and drop the least recently used
         snapshots beyond SNAPSHOTS_KEPT. A disk that cannot take it costs speed next time, nothing else."""
-        path = self._snapshot_path(key, hashes)
+        path = self.snapshot_path(key, hashes)
         if path is None or path.exists():
             return
         buffer = io.BytesIO()
@@ -197,13 +197,14 @@ class EmbeddingCache:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ------------------------------------------------------------------ internals
-    def _snapshot_path(self, key: str, hashes: list[bytes]) -> Optional[Path]:
+    def snapshot_path(self, key: str, hashes: list[bytes]) -> Optional[Path]:
+        """Where a corpus with these text hashes keeps its snapshot (None below SNAPSHOT_FROM documents)."""
         if len(hashes) < SNAPSHOT_FROM:
             return None
         digest = hashlib.blake2b(b"".join(hashes), digest_size=16).hexdigest()
         return self.directory / "corpora" / f"{key}-{digest}.npz"
 
+    # ------------------------------------------------------------------ internals
     def _select(self, connection: sqlite3.Connection, key: str, hashes: list[bytes], drop_damaged: bool,
                 table: str = "vectors") -> list[tuple]:
         """(hash, dim, blob, crc, n_tokens) rows whose CRC and length check out."""
