@@ -6,6 +6,7 @@ What the page does with it in a browser is tests/test_map_browser.py.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -148,8 +149,11 @@ def test_levels_go_from_few_groups_to_every_topic(many_topics_run):
         assert len(coarse.groups) < len(fine.groups)
         for group in fine.groups:  # ... nested in the coarser one
             assert sum(set(group) <= set(other) for other in coarse.groups) == 1
+    saved = many_topics_run.hierarchy
+    assert levels[0].labels == saved[saved["level"] == 0].sort_values("group")["title"].tolist()  # the saved names
     words = set(w for ws in many_topics_run.topics["words"] for w in ws)
-    assert all(set(label.split(" · ")) <= words for label in levels[0].labels)  # shared top words
+    unsaved = dataclasses.replace(many_topics_run, hierarchy=None)  # a run saved without its hierarchy
+    assert all(set(label.split(" · ")) <= words for label in topic_levels(unsaved)[0].labels)  # shared top words
     finest = dict(zip(many_topics_run.topics["topic"], many_topics_run.topics["label"]))
     assert levels[-1].labels == [finest[t].split(": ", 1)[1] for t in topics]
 

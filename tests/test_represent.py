@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from topiclab import ConfigError, RunConfig, load_run, relabel
 from topiclab.cli import app
+from topiclab.represent import keyword_label
 from topiclab.represent.llm import DEFAULT_TEMPLATE, LabelCache, build_prompt, clean_label
 from topiclab.represent.llm.prompt import approx_tokens
 
@@ -52,12 +53,12 @@ def test_custom_template_and_no_room_for_documents():
 # ---------------------------------------------------------------------------------------------- configuration
 def test_labels_configuration_defaults_and_allowed_values():
     labels = RunConfig().labels
-    assert labels.aspects == ["keybert", "mmr"] and labels.resolved_display == "keywords"
+    assert labels.aspects == ["keybert", "mmr", "names"] and labels.resolved_display == "names"
     assert labels.llm.backend == "local"
     assert RunConfig.build(overrides={"labels.aspects": ""}).labels.aspects == []  # --set labels.aspects= for none
     config = RunConfig.build(overrides={"labels.aspects": "keybert, llm"})
     assert config.labels.aspects == ["keybert", "llm"] and config.labels.resolved_display == "llm"
-    with pytest.raises(ConfigError, match="'keybert', 'mmr', 'keybert_mmr' or 'llm'"):
+    with pytest.raises(ConfigError, match="'keybert', 'mmr', 'keybert_mmr', 'llm' or 'names'"):
         RunConfig.build({"labels": {"aspects": ["keywords2"]}})
     with pytest.raises(ConfigError, match="not in labels.aspects"):
         RunConfig.build({"labels": {"display": "keybert_mmr"}})
@@ -90,7 +91,8 @@ def test_label_cache_persists_and_recovers_from_a_damaged_file(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- word aspects
 def test_word_aspects_side_by_side_and_chained_survive_load_run(fitted_run):
-    keyword_labels, ctfidf_words = fitted_run.topics["label"].tolist(), fitted_run.topics["words"].tolist()
+    ctfidf_words = fitted_run.topics["words"].tolist()
+    keyword_labels = [keyword_label(t, words) for t, words in zip(fitted_run.topics["topic"], ctfidf_words)]
     run = relabel(fitted_run, aspects=["keybert", "mmr", "keybert_mmr"], display="mmr", mmr_diversity=0.5)
     saved = load_run(run.path)
     top_n = saved.config.topics.top_n_words

@@ -84,7 +84,7 @@ def test_a_run_folder_cannot_pick_an_endpoint_a_secret_or_a_path(fitted_run, rec
             used.append(prompt)
             return "A label"
 
-    monkeypatch.setattr("topiclab.represent.stage.label_model", lambda config: used.append(config.backend) or Fake())
+    monkeypatch.setattr("topiclab.represent.llm.label_model", lambda config: used.append(config.backend) or Fake())
     result = CliRunner().invoke(app, ["label", str(fitted_run.path)])
     assert result.exit_code == 0, result.output
     assert requests == [] and used[0] == "local"  # the run's endpoint was never called, the local model was

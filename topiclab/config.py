@@ -14,6 +14,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from topiclab.aspects import ASPECTS, KEYWORDS, aspect_help
 from topiclab.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -246,16 +247,20 @@ class LLMConfig(_Section):
         return self
 
 
+AspectName = Literal[tuple(ASPECTS)]  # type: ignore[valid-type]  # the registry's names (topiclab/aspects.py)
+DisplayName = Literal[(KEYWORDS, *ASPECTS)]  # type: ignore[valid-type]
+
+
 class LabelsConfig(_Section):
     """Views of each topic beside its c-TF-IDF words, and which one is the display label."""
 
-    aspects: list[Literal["keybert", "mmr", "keybert_mmr", "llm"]] = Field(
-        default_factory=lambda: ["keybert", "mmr"],
-        description="Any of 'keybert' (KeyBERTInspired), 'mmr' (maximal marginal relevance), 'keybert_mmr' "
-                    "(KeyBERTInspired then MMR), 'llm'; empty for none. c-TF-IDF is always kept. The default two "
-                    "cost about a tenth of the fit (benchmarks/bench_aspects.py).")
-    display: Optional[Literal["keywords", "keybert", "mmr", "keybert_mmr", "llm"]] = Field(
-        None, description="The aspect shown as each topic's label; empty: 'llm' when configured, else 'keywords'.")
+    aspects: list[AspectName] = Field(
+        default_factory=lambda: ["keybert", "mmr", "names"],
+        description=f"Any of {aspect_help()}; empty for none. c-TF-IDF is always kept. KeyBERT and MMR cost "
+                    "about a tenth of the fit (benchmarks/bench_aspects.py).")
+    display: Optional[DisplayName] = Field(
+        None, description="The aspect shown as each topic's label; empty: 'names' when configured, else 'llm' when "
+                          "configured, else 'keywords'.")
     mmr_diversity: float = Field(0.3, ge=0.0, le=1.0,
                                  description="0 keeps the most relevant words, 1 the most diverse.")
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -274,14 +279,14 @@ class LabelsConfig(_Section):
 
     @model_validator(mode="after")
     def _display_is_computed(self) -> "LabelsConfig":
-        if self.display not in (None, "keywords", *self.aspects):
+        if self.display not in (None, KEYWORDS, *self.aspects):
             raise ValueError(f"labels.display is {self.display!r}, which is not in labels.aspects {self.aspects}: "
                              "add it there or display 'keywords'")
         return self
 
     @property
     def resolved_display(self) -> str:
-        return self.display or ("llm" if "llm" in self.aspects else "keywords")
+        return self.display or next((name for name in ("names", "llm") if name in self.aspects), KEYWORDS)
 
 
 class ProjectionConfig(_Section):

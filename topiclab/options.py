@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
+from topiclab.aspects import ASPECTS
 from topiclab.config import RunConfig
 
 CORPUS, MODEL, LABELS, COMPUTE = "corpus", "model", "labels", "compute"
@@ -62,8 +63,7 @@ OPTIONS: tuple[Option, ...] = (
                                                         "(zero-shot), e.g. 'sport, politics'."),
     Option("seed_words", "topics.seed_words", MODEL, help="Word lists that steer topics, ';' between lists: "
                                                           "'tax budget; match goal'."),
-    Option("aspects", "labels.aspects", LABELS, help="Comma-separated label aspects: keybert, mmr, keybert_mmr, "
-                                                     "llm."),
+    Option("aspects", "labels.aspects", LABELS, help=f"Comma-separated label aspects: {', '.join(ASPECTS)}."),
     Option("llm_backend", "labels.llm.backend", LABELS, help="LLM labels from 'local' (packaged SmolLM2), "
                                                              "'transformers' or 'openai' (any compatible endpoint)."),
     Option("llm_model", "labels.llm.model", LABELS, help="LLM: a .gguf file or model folder (local, "

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from topiclab.aspects import ASPECTS, KEYWORDS
 from topiclab.cli.common import RunArgument, app, friendly_errors, note_ignored_settings, printable
 
 
@@ -28,16 +29,16 @@ def label(
     api: Optional[str] = typer.Option(None, help="openai: 'chat' (default) or 'completions'."),
     prompt_file: Optional[Path] = typer.Option(None, exists=True, dir_okay=False,
                                                help="Prompt template with {keywords} and {documents}."),
-    aspects: Optional[str] = typer.Option(None, help="Comma-separated aspects, replacing the run's: keybert, mmr, "
-                                                     "keybert_mmr, llm. c-TF-IDF words are always kept."),
-    display: Optional[str] = typer.Option(None, help="The aspect shown as each label: keywords, keybert, mmr, "
-                                                     "keybert_mmr or llm (default: llm when present)."),
+    aspects: Optional[str] = typer.Option(None, help=f"Comma-separated aspects, replacing the run's: "
+                                                     f"{', '.join(ASPECTS)}. c-TF-IDF words are always kept."),
+    display: Optional[str] = typer.Option(None, help=f"The aspect shown as each label: {KEYWORDS}, "
+                                                     f"{', '.join(ASPECTS)} (default: names, else llm, when present)."),
     mmr_diversity: Optional[float] = typer.Option(None, help="0 (relevant words) to 1 (diverse words)."),
     keep_manual: bool = typer.Option(True, "--keep-manual/--drop-manual", help="Keep labels set with set-label."),
     settings: Optional[List[str]] = typer.Option(None, "--set", help="Any labels setting as key=value, e.g. "
                                                                      "--set llm.concurrency=8. Repeatable."),
 ) -> None:
-    """Recompute a saved run's topic labels (KeyBERT, MMR, LLM) without refitting, and save it in place.
+    """Recompute a saved run's topic labels (names, KeyBERT, MMR, LLM) without refitting, and save it in place.
 
     Only prompts that changed reach the model: earlier answers come from the label cache.
     """

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from topiclab.aspects import ASPECTS
 from topiclab.config import RunConfig, flatten
 from topiclab.results import OUTLIER, TopicRun
 
-_ASPECT_NAMES = {"keybert": "KeyBERT words", "mmr": "MMR words", "keybert_mmr": "KeyBERT + MMR words"}
 _METRICS = {
     "n_topics": ("Topics", "Topics found, not counting outliers (-1)."),
     "outlier_share": ("Outlier share", "Share of documents in no topic after outliers were reassigned."),
@@ -70,14 +70,22 @@ def topic_table(run: TopicRun, n_words: int = 8, snippet: int = 160) -> pd.DataF
         "Share": (topics["size"] / max(1, len(run.documents))).map("{:.1%}".format),
         "Top words": topics["words"].map(lambda ws: ", ".join(list(ws)[:n_words])),
     })
-    for aspect, name in _ASPECT_NAMES.items():
-        if f"words_{aspect}" in topics:
-            table[name] = topics[f"words_{aspect}"].map(lambda ws: ", ".join(list(ws)[:n_words]))
-    if "label_llm" in topics and "llm" != run.config.labels.resolved_display:
-        table["LLM label"] = topics["label_llm"]
+    shown_as_label = f"label_{run.config.labels.resolved_display}"
+    for column, title in ((c, t) for info in ASPECTS.values() for c, t in info.columns.items()):
+        if title and column in topics and column != shown_as_label:
+            table[title] = topics[column].map(lambda value: _cell(value, n_words))
     table["Example document"] = topics["representative_docs"].map(
         lambda docs: _snippet(docs[0], snippet) if len(docs) else "")
     return table.reset_index(drop=True)
+
+
+def _cell(value, n_words: int) -> str:
+    """An aspect's value as a table cell: words joined, scores to two decimals, nothing for a missing one."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(map(str, list(value)[:n_words]))
+    if isinstance(value, float):
+        return "" if np.isnan(value) else f"{value:.2f}"
+    return "" if value is None else str(value)
 
 
 _ASSIGNED = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,11 +25,13 @@ N_CANDIDATES = 100
 
 @dataclass
 class TopicContext:
-    """A run's topic table and a way to get its fitted TopicModel (loaded only when an aspect asks)."""
+    """A run's topic table and a way to get its fitted TopicModel (loaded only when an aspect asks); `texts`
+    are the documents in the model's order (`model.topics_`), for aspects that read them (names)."""
 
     topics: pd.DataFrame
     load_model: Callable[[], object]
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    texts: Optional[Sequence[str]] = None
 
     @property
     def topic_ids(self) -> list[int]:
@@ -53,6 +55,18 @@ class TopicContext:
         vectors = self.model.topic_embeddings_
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return dict(zip(map(int, self.model.topic_ids_), unit))
+
+    @cached_property
+    def phrases(self):
+        """Phrase counts of a sample of each topic's documents, read once for names at every level."""
+        from topiclab.represent.phrases import PhraseCounts
+
+        if self.texts is not None:
+            return PhraseCounts.from_documents(self.texts, self.model.topics_)
+        # Without the documents, each topic's representative documents stand in for them.
+        texts = [doc for docs in self.topics["representative_docs"] for doc in docs]
+        topics = [t for t, docs in zip(self.topic_ids, self.topics["representative_docs"]) for _ in docs]
+        return PhraseCounts.from_documents(texts, np.asarray(topics, dtype=int))
 
     def embed(self, phrases: list[str]) -> dict[str, np.ndarray]:
         """Unit-length embeddings of words or phrases, by the run's embedding model, through the cache."""

@@ -15,6 +15,10 @@ class KeyBERT(WordAspect):
 
     name = "keybert"
 
+    @classmethod
+    def from_config(cls, config) -> "KeyBERT":
+        return cls(top_n_words=config.topics.top_n_words)
+
     def rerank(self, context, topic, candidates, vectors):
         centroid = context.centroids[topic]
         scored = [(word, float(vectors[word] @ centroid)) for word, _ in candidates if word in vectors]

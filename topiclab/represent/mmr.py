@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from topiclab.represent.base import N_CANDIDATES, WordAspect
+from topiclab.represent.base import N_CANDIDATES, Chain, WordAspect
+from topiclab.represent.keybert import KeyBERT
 
 #: Candidates MMR picks from (the top c-TF-IDF words, or the previous aspect's words in a chain).
 MMR_CANDIDATES = 30
@@ -24,6 +25,10 @@ class MMR(WordAspect):
     def __init__(self, diversity: float = 0.3, top_n_words: int = 10):
         super().__init__(top_n_words)
         self.diversity = diversity
+
+    @classmethod
+    def from_config(cls, config) -> "MMR":
+        return cls(diversity=config.labels.mmr_diversity, top_n_words=config.topics.top_n_words)
 
     def candidates(self, context):
         return {t: pairs[:MMR_CANDIDATES] for t, pairs in context.candidates(N_CANDIDATES).items()}
@@ -42,3 +47,9 @@ class MMR(WordAspect):
             chosen.append(rest[int(np.argmax(scores))])
         keep = set(chosen)
         return [pair for i, pair in enumerate(pairs) if i in keep]
+
+
+def keybert_mmr(config) -> Chain:
+    """KeyBERTInspired's best MMR_CANDIDATES words, then MMR among them (the `keybert_mmr` aspect)."""
+    top_n = config.topics.top_n_words
+    return Chain([KeyBERT(top_n_words=MMR_CANDIDATES), MMR.from_config(config)], top_n_words=top_n)

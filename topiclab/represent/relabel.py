@@ -8,8 +8,9 @@ from typing import Any, Union
 
 from topiclab.config import LabelsConfig, flatten
 from topiclab.represent.base import TopicContext
+from topiclab.represent.hierarchy import configured_hierarchy
 from topiclab.represent.stage import make_aspects, represent_topics
-from topiclab.results import TopicRun, load_model, load_run
+from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 
 LabelsLike = Union[LabelsConfig, dict, None]
 
@@ -36,14 +37,16 @@ def relabel(run: Union[TopicRun, str, Path], labels: LabelsLike = None, *, keep_
     aspects = make_aspects(config)
 
     started = time.perf_counter()
-    context = TopicContext(run.topics, load_model=lambda: load_model(run), embedding=config.embedding)
+    context = TopicContext(run.topics, load_model=lambda: load_model(run), embedding=config.embedding,
+                           texts=run.documents["text"].tolist())
     topics, report = represent_topics(context, aspects, config.labels.resolved_display)
-    manifest = {**run.manifest, "labels": report,
-                "seconds": {**run.manifest.get("seconds", {}), "labels": round(time.perf_counter() - started, 3)}}
+    manifest = {**run.manifest, "labels": report}
     if not keep_manual:
         manifest.pop("manual_labels", None)
-    for topic, label in manifest.get("manual_labels", {}).items():
-        topics.loc[topics["topic"] == int(topic), "label"] = label
+    apply_manual_labels(topics, manifest.get("manual_labels", {}))
+    context.topics = topics
+    run.hierarchy = configured_hierarchy(topics, run.topic_embeddings, context, config)
+    manifest["seconds"] = {**run.manifest.get("seconds", {}), "labels": round(time.perf_counter() - started, 3)}
 
     run.topics, run.config, run.manifest = topics, config, manifest
     if save and run.path is not None:

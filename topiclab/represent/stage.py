@@ -1,38 +1,39 @@
 """The representation stage: build a run's aspects from its configuration and add their columns.
 
 Column contract of the topic table: c-TF-IDF words stay in `words`/`word_scores`; each word aspect
-adds `words_<aspect>` and `word_scores_<aspect>`; the LLM adds `label_llm` ('' where it gave none);
-`label` is always the display label, falling back to keywords.
+adds `words_<aspect>` and `word_scores_<aspect>`; the LLM adds `label_llm` ('' where it gave none); the
+namer adds `title` (the name alone), `name_source` (hand, zero-shot, llm, extractive, keywords) and
+`name_margin`; `label` is always the display label `<id>: <name>`, falling back to keywords.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from importlib import import_module
 
 import pandas as pd
 
+from topiclab.aspects import ASPECTS
 from topiclab.config import RunConfig
 from topiclab.errors import EmbeddingMismatch
-from topiclab.represent.base import Aspect, Chain, TopicContext
-from topiclab.represent.keybert import KeyBERT
-from topiclab.represent.llm import LLMLabeler, label_model
-from topiclab.represent.mmr import MMR, MMR_CANDIDATES
+from topiclab.represent.base import Aspect, TopicContext
 from topiclab.results import OUTLIER
 
 
 def make_aspects(config: RunConfig) -> list[Aspect]:
-    """The configured aspects, in order. Raises ConfigError now (before any fitting) for a missing key or file."""
-    labels, top_n = config.labels, config.topics.top_n_words
-    makers = {
-        "keybert": lambda: KeyBERT(top_n_words=top_n),
-        "mmr": lambda: MMR(diversity=labels.mmr_diversity, top_n_words=top_n),
-        "keybert_mmr": lambda: Chain([KeyBERT(top_n_words=MMR_CANDIDATES),
-                                      MMR(diversity=labels.mmr_diversity, top_n_words=top_n)], top_n_words=top_n),
-        "llm": lambda: LLMLabeler(label_model(labels.llm), template=labels.llm.prompt, n_documents=labels.llm.documents,
-                                  prompt_tokens=labels.llm.prompt_tokens, cache=labels.llm.cache),
-    }
-    return [makers[name]() for name in labels.aspects]
+    """The configured aspects, those that read the others' columns last (the registry's `after`). Raises
+    ConfigError now (before any fitting) for a missing key or file."""
+    names = sorted(config.labels.aspects, key=lambda name: ASPECTS[name].after)
+    return [_maker(ASPECTS[name].maker)(config) for name in names]
+
+
+def _maker(path: str):
+    module, _, attribute = path.partition(":")
+    target = import_module(module)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
 
 
 def represent_topics(context: TopicContext, aspects: list[Aspect], display: str, *,
@@ -44,6 +45,7 @@ def represent_topics(context: TopicContext, aspects: list[Aspect], display: str,
     topics = context.topics.drop(columns=[c for c in context.topics.columns if is_aspect_column(c)])
     report: dict = {"aspects": [aspect.name for aspect in aspects], "display": display, "seconds": {}}
     for aspect in aspects:
+        context.topics = topics  # an aspect that runs `after` the others reads their columns
         started = time.perf_counter()
         try:
             columns = aspect.transform(context)
@@ -63,21 +65,22 @@ def represent_topics(context: TopicContext, aspects: list[Aspect], display: str,
 
 
 def is_aspect_column(column: str) -> bool:
-    return column.startswith(("words_", "word_scores_")) or column == "label_llm"
+    return column.startswith(("words_", "word_scores_")) or any(column in info.columns for info in ASPECTS.values())
 
 
 def display_labels(topics: pd.DataFrame, display: str) -> list[str]:
-    """`<id>: <label>`: a topic's known name (zero-shot or label), else the chosen aspect, else c-TF-IDF
-    keywords. Labels set by hand are applied after this (they win over all)."""
+    """`<id>: <label>`: a topic's known name (zero-shot or label), else the chosen aspect's name or label, else
+    c-TF-IDF keywords. Labels set by hand are applied after this (they win over all)."""
+    written = {"names": "title", "llm": "label_llm"}.get(display)
     labels = []
     for _, row in topics.iterrows():
         topic = int(row["topic"])
         if row.get("name"):
             labels.append(f"{topic}: {row['name']}")
-        elif display == "llm" and row.get("label_llm") and topic != OUTLIER:
-            labels.append(f"{topic}: {row['label_llm']}")
+        elif written and row.get(written) and topic != OUTLIER:
+            labels.append(f"{topic}: {row[written]}")
         else:
-            words = row.get(f"words_{display}") if display not in ("keywords", "llm") else None
+            words = row.get(f"words_{display}") if f"words_{display}" in row else None
             labels.append(keyword_label(topic, list(words) if words is not None and len(words) else list(row["words"])))
     return labels
 

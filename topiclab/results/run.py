@@ -28,6 +28,8 @@ class TopicRun:
     topics: topic, size, label (the display label), name (zero-shot or known-label name, else ''), words,
         word_scores, representative_docs, parents and origin (lineage), and one column set per label aspect.
     levels: the granularities the fit found (level, topics, persistence, chosen).
+    hierarchy: the topics' parents, coarsest level first (level, group, topics, title, name_source,
+        name_margin): what the hierarchy and the map's zoom labels show; None for a run saved without it.
     projections: {"2d": (n, 2), "3d": (n, 3)} document coordinates for maps.
     topic_embeddings: one row per topic id in `topics.topic` (centroids).
     ignored_settings: settings saved in the run folder that name something on another machine (endpoints,
@@ -42,6 +44,7 @@ class TopicRun:
     topic_embeddings: Optional[np.ndarray] = None
     projections: dict[str, np.ndarray] = field(default_factory=dict)
     levels: Optional[pd.DataFrame] = None
+    hierarchy: Optional[pd.DataFrame] = None
     path: Optional[Path] = None
     ignored_settings: dict[str, Any] = field(default_factory=dict)
     model: Any = field(default=None, repr=False)  # the fitted TopicModel, when in memory (not compared)
@@ -70,8 +73,8 @@ class TopicRun:
             raise KeyError(f"No topic {topic}; topics are {sorted(self.topic_labels)}")
         prefix = f"{topic}: "
         shown = label if label.startswith(prefix) else prefix + label
-        self.topics.loc[self.topics["topic"] == topic, "label"] = shown
         self.manifest.setdefault("manual_labels", {})[str(topic)] = shown
+        apply_manual_labels(self.topics, {str(topic): shown})
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Union[str, Path, None] = None) -> Path:
@@ -92,6 +95,20 @@ class TopicRun:
             and self.projections.keys() == other.projections.keys()
             and all(np.array_equal(self.projections[k], other.projections[k]) for k in self.projections)
         )
+
+
+def apply_manual_labels(topics: pd.DataFrame, manual: dict[str, str]) -> None:
+    """Give `topics` (in place) the labels set by hand (`manual`: topic -> "<topic>: <label>"): they win over
+    every written name, and the name columns say so (`name_source` "hand"; its margin is not measured)."""
+    for topic, label in manual.items():
+        rows = topics["topic"] == int(topic)
+        topics.loc[rows, "label"] = label
+        if "title" in topics:
+            topics.loc[rows, "title"] = label.split(": ", 1)[1] if label.startswith(f"{topic}: ") else label
+        if "name_source" in topics:
+            topics.loc[rows, "name_source"] = "hand"
+        if "name_margin" in topics:
+            topics.loc[rows, "name_margin"] = float("nan")
 
 
 def _frames_equal(a: Optional[pd.DataFrame], b: Optional[pd.DataFrame]) -> bool:

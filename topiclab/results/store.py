@@ -76,13 +76,15 @@ def load_run(path: Union[str, Path], trusted_settings: bool = False, arrays: boo
         config, ignored = config.without_machine_settings()
     projections = _read(path / "projections.npz", _npz) if arrays and (path / "projections.npz").exists() else {}
     levels = _read(path / "levels.parquet", pd.read_parquet) if (path / "levels.parquet").exists() else None
+    hierarchy = _lists_back(_read(path / "hierarchy.parquet", pd.read_parquet)) \
+        if (path / "hierarchy.parquet").exists() else None
     return TopicRun(
         documents=_read(path / "documents.parquet", pd.read_parquet),
         topics=_lists_back(_read(path / "topics.parquet", pd.read_parquet)),
         config=config, manifest=manifest,
         embeddings=_optional_array(path / "embeddings.npy") if arrays else None,
         topic_embeddings=_optional_array(path / "topic_embeddings.npy") if arrays else None,
-        projections=projections, levels=levels, path=path.resolve(), ignored_settings=ignored,
+        projections=projections, levels=levels, hierarchy=hierarchy, path=path.resolve(), ignored_settings=ignored,
     )
 
 
@@ -111,6 +113,8 @@ def _write_files(run: TopicRun, folder: Path) -> None:
         np.savez(folder / "projections.npz", **run.projections)
     if run.levels is not None:
         run.levels.to_parquet(folder / "levels.parquet", index=False)
+    if run.hierarchy is not None:
+        run.hierarchy.to_parquet(folder / "hierarchy.parquet", index=False)
     if run.model is not None:
         run.model.save(folder / MODEL_FOLDER)
     elif run.path is not None and (run.path / MODEL_FOLDER).is_dir():

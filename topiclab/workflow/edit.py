@@ -19,9 +19,9 @@ import pandas as pd
 from topiclab.errors import ConfigError, RunError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import edits
-from topiclab.represent import TopicContext, make_aspects, represent_topics
+from topiclab.represent import TopicContext, configured_hierarchy, make_aspects, represent_topics
 from topiclab.represent.stage import is_aspect_column
-from topiclab.results import TopicRun, load_model, load_run
+from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
 
 RunLike = Union[TopicRun, str, Path]
@@ -127,7 +127,8 @@ def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
     keep = [c for c in old.columns if is_aspect_column(c)]
     redo = fresh if changed is None else fresh[fresh["topic"].isin(changed) | ~fresh["topic"].isin(old.index)]
     aspects = make_aspects(run.config)
-    context = TopicContext(redo.reset_index(drop=True), load_model=lambda: model, embedding=run.config.embedding)
+    context = TopicContext(redo.reset_index(drop=True), load_model=lambda: model, embedding=run.config.embedding,
+                           texts=texts)
     redone, report = represent_topics(context, aspects, run.config.labels.resolved_display)
     redone = redone.set_index("topic")
     rows = []
@@ -141,10 +142,11 @@ def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
             row["label"] = old.loc[topic, "label"]
             rows.append(row)
     topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
-    for topic, label in run.manifest.get("manual_labels", {}).items():
-        topics.loc[topics["topic"] == int(topic), "label"] = label
+    apply_manual_labels(topics, run.manifest.get("manual_labels", {}))
     run.documents, run.topics, run.model = documents, topics, model
     run.topic_embeddings = tables.topic_embeddings(model, topics)
+    context.topics = topics
+    run.hierarchy = configured_hierarchy(topics, run.topic_embeddings, context, run.config)
     run.levels = tables.level_table(model)
     classes = documents["class"].tolist() if "class" in documents else None
     run.manifest["metrics"] = run_metrics(documents["topic"].to_numpy(), tables.non_outlier_words(topics), texts,

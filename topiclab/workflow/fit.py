@@ -27,7 +27,7 @@ from topiclab.files import check_name, slugify
 from topiclab.metrics import run_metrics
 from topiclab.options import ConfigLike, resolve_config
 from topiclab.progress import Stopwatch, stage, wanted
-from topiclab.represent import TopicContext, make_aspects, represent_topics
+from topiclab.represent import TopicContext, configured_hierarchy, make_aspects, represent_topics
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import tables
 
@@ -84,7 +84,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     )
     run.topic_embeddings = tables.topic_embeddings(model, run.topics)
     with watch("labels"), stage("Topic labels", show and bool(aspects)):
-        context = TopicContext(run.topics, load_model=lambda: model, embedding=config.embedding)
+        context = TopicContext(run.topics, load_model=lambda: model, embedding=config.embedding, texts=corpus.texts)
         run.topics, labels_report = represent_topics(context, aspects, config.labels.resolved_display,
                                                      skip_mismatched=embedding_report["model"].get("backend") == "precomputed")
     with watch("metrics"):
@@ -101,6 +101,9 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         from topiclab.workflow.carry import carry_over
 
         carry_over(_previous(destination), run)
+    with watch("labels"):  # parents are named from their children's names, hand-set ones included
+        context.topics = run.topics
+        run.hierarchy = configured_hierarchy(run.topics, run.topic_embeddings, context, config)
     if destination is not None:
         with watch("save"), stage(f"Saving the run to {destination}", show):
             run.save(destination)

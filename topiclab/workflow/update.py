@@ -22,8 +22,8 @@ from topiclab.errors import CorpusError, EmbeddingError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline.neighbors import normalize
 from topiclab.progress import Stopwatch, wanted
-from topiclab.represent import TopicContext, make_aspects, represent_topics
-from topiclab.results import TopicRun, load_model, load_run
+from topiclab.represent import TopicContext, configured_hierarchy, make_aspects, represent_topics
+from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
 
 RunLike = Union[TopicRun, str, Path]
@@ -147,15 +147,16 @@ def _topics(run: TopicRun, model, texts: list[str], changed: set[int]) -> pd.Dat
     fresh = tables.topic_table(model, texts)
     old = run.topics.set_index("topic")
     redo = fresh[fresh["topic"].isin(changed) | ~fresh["topic"].isin(old.index)].reset_index(drop=True)
-    context = TopicContext(redo, load_model=lambda: model, embedding=run.config.embedding)
+    context = TopicContext(redo, load_model=lambda: model, embedding=run.config.embedding, texts=texts)
     redone, report = represent_topics(context, make_aspects(run.config), run.config.labels.resolved_display)
     redone = redone.set_index("topic")
     rows = [redone.loc[t] if t in redone.index else old.loc[t] for t in fresh["topic"]]
     topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
     topics["size"] = topics["topic"].map(model.topic_sizes_).astype(int)
-    for topic, label in run.manifest.get("manual_labels", {}).items():
-        topics.loc[topics["topic"] == int(topic), "label"] = label
+    apply_manual_labels(topics, run.manifest.get("manual_labels", {}))
     run.manifest["labels"] = {**run.manifest.get("labels", {}), "last_update": report}
+    context.topics = topics
+    run.hierarchy = configured_hierarchy(topics, tables.topic_embeddings(model, topics), context, run.config)
     return topics
 
 

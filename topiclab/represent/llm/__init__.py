@@ -13,7 +13,7 @@ from topiclab.represent.llm.openai_compatible import OpenAICompatible
 from topiclab.represent.llm.prompt import DEFAULT_TEMPLATE, KEYWORDS_TEMPLATE, build_prompt, clean_label
 
 __all__ = ["DEFAULT_TEMPLATE", "KEYWORDS_TEMPLATE", "CompletionError", "LLMLabeler", "LabelCache", "LabelModel",
-           "LocalGGUF", "LocalTransformers", "OpenAICompatible", "build_prompt", "clean_label", "label_model"]
+           "LocalGGUF", "LocalTransformers", "OpenAICompatible", "build_prompt", "clean_label", "label_model", "llm_labeler"]
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +36,10 @@ def label_model(config) -> LabelModel:
                                  temperature=config.temperature, device=config.device, threads=config.threads)
     return LocalGGUF(config.model, max_tokens=config.max_tokens, temperature=config.temperature,
                      context_tokens=config.prompt_tokens + config.max_tokens + 16, n_threads=config.threads)
+
+
+def llm_labeler(config) -> LLMLabeler:
+    """The `llm` aspect of a RunConfig: its model checked now, before any fitting."""
+    llm = config.labels.llm
+    return LLMLabeler(label_model(llm), template=llm.prompt, n_documents=llm.documents,
+                      prompt_tokens=llm.prompt_tokens, cache=llm.cache)

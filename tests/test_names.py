@@ -1,0 +1,114 @@
+"""Topic names: every topic and every parent of the saved hierarchy named by default, offline, 1-6 words,
+distinct among siblings; LLM labels only as verified candidates; hand-set labels win after relabels and
+re-fits; the aspect registry is where config, CLI help and the report's columns come from."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from test_map import many_topics_run  # noqa: F401  (a fixture)
+from typer.testing import CliRunner
+
+from topiclab import fit_run, load_run
+from topiclab.aspects import ASPECTS
+from topiclab.cli import app
+from topiclab.config import RunConfig
+from topiclab.figures import topic_levels
+from topiclab.report.tables import topic_table
+from topiclab.represent import relabel
+from topiclab.represent.names import Candidate, choose_names
+from topiclab.represent.phrases import title_case
+
+from conftest import FAST
+
+SOURCES = {"hand", "zero-shot", "llm", "extractive", "keywords"}
+
+
+def assert_names(titles: list[str], sources: list[str]) -> None:
+    """Names, not keyword lists: 1-6 words, no comma-separated list, no number, no two alike. Only a topic
+    without a single word of letters (a cluster of "__" lines) keeps its keywords."""
+    for title, source in zip(titles, sources):
+        if source != "keywords":
+            assert 1 <= len(title.split()) <= 6 and "," not in title and " · " not in title, title
+            assert not re.search(r"\d", title), title
+        else:
+            assert not re.search(r"[^\W\d_]", title), title
+    assert len({t.lower() for t in titles}) == len(titles), titles
+
+
+def test_every_topic_and_every_parent_has_a_distinct_short_name(many_topics_run):  # noqa: F811
+    topics = many_topics_run.topics[many_topics_run.topics["topic"] != -1]
+    assert many_topics_run.config.labels.resolved_display == "names"
+    assert_names(topics["title"].tolist(), topics["name_source"].tolist())
+    assert set(topics["name_source"]) <= SOURCES - {"hand"} and (topics["name_source"] == "extractive").mean() > 0.9
+    assert topics["label"].tolist() == [f"{t}: {title}" for t, title in zip(topics["topic"], topics["title"])]
+    assert (topics["name_margin"] > 0).mean() >= 0.9  # a name is closer to its own topic than to any other
+
+    saved = load_run(many_topics_run.path)
+    hierarchy = saved.hierarchy
+    assert hierarchy is not None and hierarchy["level"].nunique() >= 1
+    for _, level in hierarchy.groupby("level"):
+        assert_names(level["title"].tolist(), level["name_source"].tolist())
+        assert sorted(t for ts in level["topics"] for t in ts) == sorted(topics["topic"])  # a partition
+        assert set(level["name_source"]) <= SOURCES
+    levels = topic_levels(saved)  # the map's zoom labels read the saved names
+    assert [lv.labels for lv in levels[:-1]] == [level.sort_values("group")["title"].tolist()
+                                               for _, level in sorted(hierarchy.groupby("level"))]
+
+
+def test_the_report_says_how_each_name_was_chosen(many_topics_run):  # noqa: F811
+    table = topic_table(many_topics_run)
+    assert {"Name chosen by", "Name margin"} <= set(table.columns)
+    regular = table[table["Topic"] != -1]
+    assert set(regular["Name chosen by"]) <= SOURCES and regular["Name margin"].str.match(r"^-?\d\.\d\d$").all()
+
+
+def test_a_hand_set_label_wins_after_relabel_and_refit(tmp_path, bbc_small):
+    run = fit_run(bbc_small, output_dir=tmp_path, name="bbc", text_col="text", **FAST)
+    topic = int(run.topics["topic"].max())
+    run.set_label(topic, "Kept by hand")
+    run.save()
+    relabelled = relabel(run.path)
+    row = relabelled.topics.set_index("topic").loc[topic]
+    assert (row["label"], row["title"], row["name_source"]) == (f"{topic}: Kept by hand", "Kept by hand", "hand")
+    refit = fit_run(bbc_small, output_dir=tmp_path, name="bbc", text_col="text", **FAST)
+    assert "Kept by hand" in {label.split(": ", 1)[1] for label in refit.topics["label"]}
+    assert (refit.topics["name_source"] == "hand").sum() == 1
+
+
+def test_an_llm_label_is_a_candidate_checked_like_any_other():
+    """A made-up version string never becomes a name; a label closer to the sibling loses to a phrase."""
+    axes = np.eye(3)
+    centroids = {0: axes[0], 1: axes[1]}
+    vectors = {"perl 5.10.0": axes[0], "linux": (axes[0] + 2 * axes[1]) / np.sqrt(5), "perl modules": axes[0] * 0.9
+               + axes[2] * np.sqrt(0.19), "python": axes[1], "Python packaging": axes[1]}
+    candidates = {0: [Candidate("linux", "llm"), Candidate("perl modules", "extractive")],
+                  1: [Candidate("python", "extractive"), Candidate("Python packaging", "llm")]}
+    names = choose_names(candidates, centroids, vectors, {}, {})
+    assert names[0].title == "perl modules" and names[0].source == "extractive" and names[0].margin > 0
+    assert names[1].source in ("llm", "extractive") and names[1].title.lower() != names[0].title.lower()
+
+
+def test_siblings_never_share_a_name():
+    axes = np.eye(2)
+    centroids = {0: axes[0], 1: axes[0] * 0.8 + axes[1] * 0.6}
+    vectors = {"sport": axes[0], "sports": axes[0] * 0.99 + axes[1] * np.sqrt(1 - 0.99 ** 2), "rugby": axes[1]}
+    candidates = {0: [Candidate("sport", "llm")], 1: [Candidate("sports", "llm"), Candidate("rugby", "extractive")]}
+    names = choose_names(candidates, centroids, vectors, {}, {})
+    assert (names[0].title, names[1].title) == ("sport", "rugby")
+
+
+@pytest.mark.parametrize("written, shown", [("bank of england", "Bank of England"), ("iPhone sales", "iPhone Sales"),
+                                            ("NHS waiting lists", "NHS Waiting Lists")])
+def test_names_are_title_cased_keeping_their_own_capitals(written, shown):
+    assert title_case(written) == shown
+
+
+def test_config_cli_help_and_report_columns_come_from_the_registry():
+    schema = RunConfig.model_json_schema()["$defs"]["LabelsConfig"]["properties"]["aspects"]
+    assert set(schema["items"]["enum"]) == set(ASPECTS)
+    assert RunConfig().labels.aspects[-1] == "names" and RunConfig().labels.resolved_display == "names"
+    help_text = " ".join(CliRunner().invoke(app, ["fit", "--help"], terminal_width=200).output.split())
+    assert all(name in help_text for name in ASPECTS)

@@ -1,0 +1,184 @@
+"""The `names` aspect: a short, readable name for every topic, distinct among its siblings, offline.
+
+Generate, then verify. Each topic's candidates are its most particular 1-3 word phrases (`phrases.py`), its
+best keywords, and, when the `llm` aspect ran before, the LLM's label. Each candidate is scored with the
+run's own embedding model by its similarity to the topic's centroid minus its similarity to the nearest
+other topic's centroid (the name's *margin*), plus small priors: two or three words read better than one,
+and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a candidate like
+any other: it wins only when it scores best, and never with a number its topic's documents do not hold.
+Names are then handed out best score first, so no two siblings get the same or a near-duplicate name; a
+topic whose candidates are all taken keeps its keywords. Zero-shot names are kept as given.
+
+`name_groups` names any grouping of topics the same way: the topics themselves here, their parents in the
+hierarchy (`hierarchy.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from topiclab.represent.base import Aspect, TopicContext
+from topiclab.represent.phrases import surface_form
+from topiclab.results import OUTLIER
+
+#: Phrases per group that compete for its name.
+CANDIDATES = 25
+#: Bonus for a two- or three-word name (reads as a name, not a keyword).
+PHRASE_BONUS = 0.05
+#: Weight of the share of the topic's documents that hold the phrase (a name for the whole topic, not a part).
+COVERAGE_WEIGHT = 0.1
+#: Penalty for a word that is one of a sibling's top KEYWORDS (it names the sibling too).
+SIBLING_KEYWORD = 0.05
+KEYWORDS = 3
+#: Cosine between two names' embeddings above which they read as the same name.
+NEAR_DUPLICATE = 0.95
+MAX_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    source: str  # "extractive", "llm", "zero-shot", "keywords"
+    coverage: float = 0.0  # share of the group's documents that hold it, where known
+
+
+@dataclass(frozen=True)
+class Name:
+    title: str
+    source: str
+    margin: float
+
+
+class Namer(Aspect):
+    """Write `title`, `name_source` and `name_margin` for every topic of the context's table."""
+
+    name = "names"
+
+    @classmethod
+    def from_config(cls, config) -> "Namer":
+        return cls()
+
+    def transform(self, context: TopicContext) -> dict[str, list]:
+        model = context.model
+        ids = [int(t) for t in model.topic_ids_ if int(t) != OUTLIER and model.topic_sizes_.get(int(t), 0)]
+        rows = context.topics.set_index("topic")
+        given = {t: [Candidate(rows.at[t, "label_llm"], "llm")] for t in ids
+                 if t in rows.index and "label_llm" in rows and rows.at[t, "label_llm"]}
+        fixed = {t: rows.at[t, "name"] for t in ids if t in rows.index and "name" in rows and rows.at[t, "name"]}
+        names = name_groups(context, {t: [t] for t in ids}, given, fixed)
+        self.report_ = {"sources": dict(sorted(_count(n.source for n in names.values()).items()))}
+        return {
+            "title": [names[t].title if t in names else "outliers" for t in context.topic_ids],
+            "name_source": [names[t].source if t in names else "keywords" for t in context.topic_ids],
+            "name_margin": [round(names[t].margin, 4) if t in names else float("nan") for t in context.topic_ids],
+        }
+
+
+def name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
+                fixed: dict[int, str]) -> dict[int, Name]:
+    """A name for each group of topics (`members`: group -> topic ids) against the other groups: from the
+    group's own phrases and keywords plus `given` candidates; `fixed` names are kept as they are."""
+    counts = context.phrases
+    phrases = counts.distinctive(members, CANDIDATES)
+    documents = {g: counts.documents(ts) for g, ts in members.items()}
+    keywords = {g: _group_keywords(context.model, ts) for g, ts in members.items()}
+    candidates = {g: [Candidate(p, "extractive", share) for p, share in phrases[g]]
+                  + [Candidate(w, "extractive") for w in keywords[g] if re.search(r"[^\W\d_]", w)]
+                  + [c for c in given.get(g, []) if _readable(c.text, documents[g])] for g in members}
+    centroids = _group_centroids(context, members)
+    vectors = context.embed([c.text for cs in candidates.values() for c in cs] + list(fixed.values()))
+    names = choose_names(candidates, centroids, vectors, keywords, fixed)
+    return {g: Name(surface_form(n.title, documents[g]) if n.title == n.title.lower() and n.source == "extractive"
+                    else n.title, n.source, n.margin) for g, n in names.items()}
+
+
+def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
+                 vectors: dict[str, np.ndarray], keywords: dict[int, list[str]],
+                 fixed: dict[int, str]) -> dict[int, Name]:
+    """Best score first, each group takes its best candidate that no sibling holds (same words, or cosine
+    above NEAR_DUPLICATE); `fixed` names are placed first. A group left without any keeps its `keywords`."""
+    groups = list(centroids)
+    sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in groups}
+    matrix = np.vstack([centroids[g] for g in groups])
+    position = {g: i for i, g in enumerate(groups)}
+    names, taken, taken_vectors = {}, set(), []
+
+    def margin(text: str, group: int) -> float:
+        """The candidate's similarity to its group minus that to the nearest other group."""
+        similarity = matrix @ vectors[text] if text in vectors else np.zeros(len(groups))
+        own = float(similarity[position[group]])
+        similarity[position[group]] = -np.inf
+        return own - float(similarity.max()) if len(groups) > 1 else own
+
+    def take(group: int, text: str, source: str, score: float) -> None:
+        names[group] = Name(text, source, score)
+        taken.add(_words_key(text))
+        if text in vectors:
+            taken_vectors.append(vectors[text])
+
+    for group, text in fixed.items():
+        take(group, text, "zero-shot", margin(text, group))
+    scored = []
+    for group, options in candidates.items():
+        for option in {c.text.lower(): c for c in options}.values():
+            value = margin(option.text, group)
+            bonus = COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= len(option.text.split()) <= 3 else 0.0) \
+                - (SIBLING_KEYWORD if option.text.lower() in sibling_words.get(group, ()) else 0.0)
+            scored.append((value + bonus, value, group, option))
+    for _, value, group, option in sorted(scored, key=lambda s: (-s[0], s[2], s[3].text)):
+        if group in names or _words_key(option.text) in taken:
+            continue
+        if taken_vectors and option.text in vectors and \
+                float(np.max(np.vstack(taken_vectors) @ vectors[option.text])) > NEAR_DUPLICATE:
+            continue
+        take(group, option.text, option.source, value)
+    for group in groups:
+        if group not in names:  # no candidate, or every one was taken by a sibling
+            text = ", ".join(keywords.get(group, [])) or "(no words)"
+            names[group] = Name(text, "keywords", margin(text, group))
+    return names
+
+
+def _words_key(text: str) -> frozenset[str]:
+    """The words of a name, lower case and without a plural s: "Election Campaigns" = "campaign election"."""
+    return frozenset(word.rstrip("s") for word in re.findall(r"[^\W_]+", text.lower()))
+
+
+def _readable(text: str, documents: Sequence[str]) -> bool:
+    """A written label worth scoring: 1-MAX_WORDS words, not "Topic 3", and no number its documents lack."""
+    words = text.split()
+    if not 1 <= len(words) <= MAX_WORDS or re.match(r"(?i)^topic\b", text):
+        return False
+    joined = " ".join(documents).lower()
+    return all(number.lower() in joined for number in re.findall(r"\S*\d\S*", text))
+
+
+def _group_keywords(model, topics: list[int]) -> list[str]:
+    """The group's best c-TF-IDF words: each topic's top words, weighted by the topic's size."""
+    weight: dict[str, float] = {}
+    for topic in topics:
+        size = model.topic_sizes_.get(topic, 0)
+        for word, score in model.topic_words_.get(topic, [])[:10]:
+            weight[word] = weight.get(word, 0.0) + float(score) * size
+    return sorted(weight, key=lambda w: (-weight[w], w))[:KEYWORDS]
+
+
+def _group_centroids(context: TopicContext, members: dict[int, list[int]]) -> dict[int, np.ndarray]:
+    """Unit centroid of each group's documents: its topics' centroids weighted by their sizes."""
+    sizes = context.model.topic_sizes_
+    centroids = {}
+    for group, topics in members.items():
+        vector = sum(context.centroids[t] * max(sizes.get(t, 0), 1) for t in topics)
+        centroids[group] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return centroids
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts

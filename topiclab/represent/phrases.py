@@ -1,0 +1,134 @@
+"""Candidate names from groups of documents: the 1-3 word phrases most particular to each group.
+
+c-TF-IDF over phrases rather than words: each phrase's share of a group's documents, times how rare it is
+across the groups (log(1 + mean group size / documents holding it anywhere)). Counting documents, not
+occurrences, keeps one long document from naming its topic. Phrases run over letters only, so a name never
+carries a number or version string, and must start and end with a content word ("bank of england", not
+"of the bank"). A seeded sample of each group's documents, cut to their first characters, bounds the cost
+on large corpora. `surface_form` gives a chosen phrase back its usual capitals ("NHS", "New York").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+#: Documents read per group, and characters read per document.
+SAMPLE_DOCUMENTS = 60
+SAMPLE_CHARS = 800
+#: Letters only (two or more), so numbers and version strings never enter a name.
+TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
+#: Words that carry no subject at either end of a phrase, beside sklearn's English stop words.
+FILLERS = frozenset({"said", "says", "say", "just", "like", "also", "told", "did", "does", "got", "use", "using",
+                     "used", "want", "know", "think", "make", "way", "thing", "things", "lot", "year", "years",
+                     "time", "good", "new", "way", "people", "really", "going", "yes", "thanks", "hi", "im", "dont"})
+STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
+#: Least share of a group's sampled documents a phrase must appear in.
+MIN_SHARE = 0.02
+SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
+
+
+@dataclass
+class PhraseCounts:
+    """How many sampled documents of each topic hold each well-formed phrase, read once and summed into any
+    grouping of the topics (the topics themselves, their parents)."""
+
+    terms: np.ndarray              # (n_phrases,) the phrases, lower case
+    held: sp.csr_matrix            # (n_topics, n_phrases) sampled documents of each topic holding each phrase
+    samples: dict[int, list[str]]  # topic -> its sampled documents (cut), for capitals and number checks
+    sizes: dict[int, int]          # topic -> all its documents
+
+    @classmethod
+    def from_documents(cls, texts: Sequence[str], topics: np.ndarray, seed: int = 0) -> "PhraseCounts":
+        """Counts over up to SAMPLE_DOCUMENTS documents of each topic in `topics` (one per text; -1 left out)."""
+        topics = np.asarray(topics)
+        order = np.argsort(topics, kind="stable")
+        ids, starts, sizes = np.unique(topics[order], return_index=True, return_counts=True)
+        rng = np.random.default_rng(seed)
+        samples = {}
+        for topic, rows in zip(ids, np.split(order, starts[1:])):
+            if int(topic) < 0:
+                continue
+            if len(rows) > SAMPLE_DOCUMENTS:
+                rows = np.sort(rng.choice(rows, SAMPLE_DOCUMENTS, replace=False))
+            samples[int(topic)] = [str(texts[i])[:SAMPLE_CHARS] for i in rows]
+        sizes = {int(t): int(n) for t, n in zip(ids, sizes) if int(t) >= 0}
+        return cls(*_count(samples), samples, sizes)
+
+    def distinctive(self, members: dict[int, list[int]], n: int) -> dict[int, list[tuple[str, float]]]:
+        """The `n` phrases (with their shares of the group's documents) most particular to each group of topics (`members`: group -> topic ids), best first:
+        each phrase's estimated share of the group's documents (its topics' sample shares weighted by their
+        sizes) times its rarity across the groups."""
+        topics = list(self.samples)
+        row = {t: i for i, t in enumerate(topics)}
+        groups = list(members)
+        weights = np.zeros((len(groups), len(topics)), np.float32)
+        for g, group in enumerate(groups):
+            for topic in members[group]:
+                if topic in row:
+                    weights[g, row[topic]] = self.sizes[topic] / max(len(self.samples[topic]), 1)
+        sizes = np.maximum(np.asarray([sum(self.sizes.get(t, 0) for t in members[g]) for g in groups], np.float32), 1)
+        estimated = sp.csr_matrix(sp.csr_matrix(weights) @ self.held)  # documents of each group holding each phrase
+        rarity = np.log1p(sizes.mean() / np.maximum(np.asarray(estimated.sum(axis=0)).ravel(), 1.0))
+        sampled = np.asarray([sum(len(self.samples.get(t, [])) for t in members[g]) for g in groups])
+        found = {}
+        for g, group in enumerate(groups):
+            start, end = estimated.indptr[g], estimated.indptr[g + 1]
+            columns, share = estimated.indices[start:end], estimated.data[start:end] / sizes[g]
+            enough = share * sampled[g] >= min(2.0, sampled[g]) - 1e-6
+            enough &= share >= MIN_SHARE
+            columns, share = columns[enough], share[enough]
+            best = np.argsort(-share * rarity[columns], kind="stable")[:n]
+            found[group] = [(str(self.terms[columns[i]]), float(share[i])) for i in best]
+        return found
+
+    def documents(self, topics: list[int]) -> list[str]:
+        return [doc for t in topics for doc in self.samples.get(t, [])]
+
+
+def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
+    topics = list(samples)
+    documents = [doc for t in topics for doc in samples[t]]
+    if not documents:
+        return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
+    vectorizer = CountVectorizer(ngram_range=(1, 3), token_pattern=TOKEN, binary=True, dtype=np.float32,
+                                 min_df=2 if len(documents) > 20 else 1)
+    try:
+        counts = vectorizer.fit_transform(documents)
+    except ValueError:  # no phrase at all (empty or letter-less documents)
+        return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
+    terms = vectorizer.get_feature_names_out()
+    keep = np.flatnonzero([_well_formed(term) for term in terms])
+    owner = np.repeat(np.arange(len(topics)), [len(samples[t]) for t in topics])
+    indicator = sp.csr_matrix((np.ones(len(documents), np.float32), (owner, np.arange(len(documents)))),
+                              shape=(len(topics), len(documents)))
+    return terms[keep], sp.csr_matrix(indicator @ counts[:, keep])
+
+
+def _well_formed(phrase: str) -> bool:
+    words = phrase.split()
+    return words[0] not in STOP and words[-1] not in STOP and len(set(words)) == len(words)
+
+
+def surface_form(phrase: str, documents: Sequence[str]) -> str:
+    """`phrase` as its documents most often write it, title-cased where they write it in lower case."""
+    pattern = re.compile(r"\b" + r"[\W_]+".join(map(re.escape, phrase.split())) + r"\b", re.IGNORECASE)
+    forms = Counter(" ".join(re.split(r"[\W_]+", m.group(0))) for doc in documents[:60]
+                    for m in pattern.finditer(doc))
+    written = forms.most_common(1)[0][0].strip() if forms else phrase
+    written = written if len(written.split()) == len(phrase.split()) else phrase
+    return title_case(written)
+
+
+def title_case(phrase: str) -> str:
+    """Capitalise the words written in lower case, small joining words apart ("Bank of England"); a word
+    with capitals of its own keeps them ("iPhone", "NHS")."""
+    words = phrase.split()
+    return " ".join(word if word != word.lower() or (i and word in SMALL_WORDS) else word[:1].upper() + word[1:]
+                    for i, word in enumerate(words))
