@@ -93,19 +93,23 @@ def fitted_run(fitted_run_dir, tmp_path):
 
 
 def assert_label_or_fallback(run) -> None:
-    """The labeler's contract, whatever a small model writes: every topic has a usable LLM label shown as its
-    label, or keeps its keyword label with the reason in the manifest."""
+    """The labeler's contract, whatever a small model writes: every topic has a usable LLM label, or keeps its
+    keyword label with the reason in the manifest. Shown as the label when the LLM is the display; with
+    names (the default display) the LLM's label is one candidate for the name."""
     from topiclab.represent.llm import clean_label
 
     report = run.manifest["labels"]["llm"]
+    display = run.config.labels.resolved_display
     topics = run.topics[run.topics["topic"] != -1]
     assert report["n_topics"] == len(topics) == report["n_labelled"] + report["n_fallback"]
     for row in topics.itertuples():
         if row.label_llm:
-            assert clean_label(row.label_llm) == row.label_llm and row.label == f"{row.topic}: {row.label_llm}"
-            assert str(row.topic) not in report["fallbacks"]
+            assert clean_label(row.label_llm) == row.label_llm and str(row.topic) not in report["fallbacks"]
+            shown = row.label_llm
         else:
-            assert report["fallbacks"][str(row.topic)] and row.label == f"{row.topic}: {', '.join(row.words[:4])}"
+            assert report["fallbacks"][str(row.topic)]
+            shown = ", ".join(row.words[:4])
+        assert row.label == f"{row.topic}: {row.title if display == 'names' else shown}"
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -369,3 +369,31 @@ def test_the_widget_front_end_syncs_selection_and_search(fitted_run, page, tmp_p
     widget.selected_points = selected
     assert len(widget.selection) == len(selected) and page.evaluate("window.saved") >= 2
     assert page.problems == []
+
+
+def test_every_zoom_level_shows_names_not_keyword_lists(many_topics_run, page, tmp_path):  # noqa: F811
+    """Zoomed out, the map names groups of topics by the run's saved hierarchy; zoomed in, the topics by their
+    names: at every level a short name, never a list of keywords (unless a topic has no word of letters)."""
+    dm = open_map(page, document_map(many_topics_run), tmp_path / "map.html")
+    hierarchy = many_topics_run.hierarchy
+    expected = [set(level["title"]) for _, level in sorted(hierarchy.groupby("level"))]
+    topics = many_topics_run.topics[many_topics_run.topics["topic"] != -1]
+    expected.append(set(topics["title"]))
+    assert len(dm.data.meta["levels"]) == len(expected) >= 2
+    box = page.locator(".tl-stage").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    seen = {}
+    for _ in range(40):  # the mouse wheel, as a person zooms in, reading the labels of each level on the way
+        level = int(data(page, "level"))
+        page.wait_for_function("document.querySelectorAll('.tl-label:not([hidden])').length > 0")
+        seen.setdefault(level, set()).update(text for shown, _, text in visible_labels(page) if shown == str(level))
+        if level == len(expected) - 1:
+            break
+        zoom = page.evaluate("topiclabMap.zoom")
+        page.mouse.wheel(0, -120)
+        page.wait_for_function(f"topiclabMap.zoom > {zoom}")
+    assert sorted(seen) == list(range(len(expected)))
+    for level, texts in seen.items():
+        assert texts and texts <= expected[level], (level, texts - expected[level])
+        assert all(1 <= len(text.split()) <= 6 and "," not in text and " · " not in text for text in texts
+                   if re.search(r"[^\W\d_]", text)), texts  # a topic of "__" lines has no words to name it

@@ -129,7 +129,7 @@ def test_precomputed_embeddings_are_used_as_given(tmp_path, fitted_run):
     with pytest.warns(UserWarning, match="keybert words left out"):  # WordLlama vectors, MiniLM configured
         run = fit_run(texts, embeddings=fitted_run.embeddings, output_dir=tmp_path, name="pre")
     assert run.manifest["embedding"]["model"]["backend"] == "precomputed"
-    assert set(run.manifest["labels"]["skipped"]) == {"keybert", "mmr"}
+    assert set(run.manifest["labels"]["skipped"]) == {"keybert", "mmr", "names"}
     np.testing.assert_array_equal(run.documents["topic"], fitted_run.documents["topic"])
 
 

@@ -79,6 +79,22 @@ def topic_table(run: TopicRun, n_words: int = 8, snippet: int = 160) -> pd.DataF
     return table.reset_index(drop=True)
 
 
+def hierarchy_names(run: TopicRun) -> pd.DataFrame:
+    """The named groups of topics that the map shows zoomed out, coarsest level first: each group's name, how
+    it was chosen, its margin over the other groups of its level, and its topics."""
+    columns = ["Level", "Name", "Name chosen by", "Name margin", "Topics"]
+    groups = run.hierarchy
+    if groups is None or not len(groups):
+        return pd.DataFrame(columns=columns)
+    groups = groups.sort_values(["level", "group"])
+    labels = run.topic_labels
+    return pd.DataFrame(dict(zip(columns, [
+        groups["level"].astype(int), groups["title"], groups["name_source"],
+        groups["name_margin"].map(lambda value: _cell(value, 0)),
+        groups["topics"].map(lambda topics: "; ".join(labels.get(int(t), str(t)) for t in topics)),
+    ]))).reset_index(drop=True)
+
+
 def _cell(value, n_words: int) -> str:
     """An aspect's value as a table cell: words joined, scores to two decimals, nothing for a missing one."""
     if isinstance(value, (list, tuple, np.ndarray)):

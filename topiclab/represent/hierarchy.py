@@ -6,7 +6,8 @@ than average linkage: cut into a few groups, average linkage leaves one giant gr
 outlying topics (PyPI summaries, 5 groups: 96% of the documents in one), while Ward's groups are even.
 
 With the `names` aspect, each group (a parent) is named by the same scorer as the topics, against the other
-groups at its level, from its children's names and the phrases of its documents. Without it, a group gets
+groups at its level, from its children's names (in pairs) and the phrases of its documents; never with a name
+shown at a finer level, so zooming in always changes what the map says. Without it, a group gets
 the words its topics share (each topic's c-TF-IDF word scores weighted by its size, summed), which names the
 group as a whole where its largest topic's label would name only its largest part.
 """
@@ -20,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from topiclab.represent.base import TopicContext
-from topiclab.represent.names import Candidate, name_groups
+from topiclab.represent.names import MAX_WORDS, Candidate, name_groups
 from topiclab.results import OUTLIER
 
 FAN_OUT = 4  # topics per group from one level to the next coarser one
 MIN_GROUPS = 4  # no level with fewer groups
 GROUP_WORDS = 3
+PAIRED_CHILDREN = 3  # the largest children whose names are joined in pairs as candidate names of their parent
 COLUMNS = ["level", "group", "topics", "title", "name_source", "name_margin"]
 
 
@@ -62,13 +64,15 @@ def hierarchy_table(topics: pd.DataFrame, vectors: Optional[np.ndarray],
         return pd.DataFrame(columns=COLUMNS)
     unit = np.asarray(vectors, dtype=np.float64)[keep][np.argsort(topics["topic"][keep].to_numpy(), kind="stable")]
     unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    rows = []
-    for level, cut in enumerate(topic_groups(unit, table["topic"].astype(int).tolist())):
-        members = dict(enumerate(cut))
-        names = _named(context, table, members) if context is not None else _shared_words(table, members)
+    rows, shown = [], {shown_name(label) for label in table["label"]}
+    cuts = topic_groups(unit, table["topic"].astype(int).tolist())
+    for level in reversed(range(len(cuts))):  # finest first: a zoom out never shows a name from further in
+        members = dict(enumerate(cuts[level]))
+        names = _named(context, table, members, shown) if context is not None else _shared_words(table, members)
+        shown |= {title for title, _, _ in names.values()}
         rows += [{"level": level, "group": g, "topics": members[g], "title": title, "name_source": source,
                   "name_margin": margin} for g, (title, source, margin) in names.items()]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS).sort_values(["level", "group"], ignore_index=True)
 
 
 def configured_hierarchy(topics: pd.DataFrame, vectors: Optional[np.ndarray], context: TopicContext,
@@ -79,12 +83,24 @@ def configured_hierarchy(topics: pd.DataFrame, vectors: Optional[np.ndarray], co
     return hierarchy_table(topics, vectors, context if named else None)
 
 
-def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[int]]) -> dict[int, tuple[str, str, float]]:
-    """Names from the namer: children's names (hand-set ones included) are candidates beside the phrases."""
+def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[int]],
+           shown: set[str]) -> dict[int, tuple[str, str, float]]:
+    """Names from the namer, none of them a name `shown` further in: the group's phrases, and its children's
+    names joined in pairs ("Hockey and Baseball", the largest children first), each pair covering its share
+    of the group's documents."""
+    sizes = dict(zip(table["topic"].astype(int), table["size"].astype(int)))
     child = {int(r.topic): (shown_name(r.label), _source(getattr(r, "name_source", "extractive")))
              for r in table.itertuples()}
-    given = {g: [Candidate(*child[t]) for t in ts] for g, ts in members.items()}
-    names = name_groups(context, members, given, {})
+    given = {}
+    for group, topics in members.items():
+        largest = sorted(topics, key=lambda t: -sizes[t])[:PAIRED_CHILDREN]
+        total = max(sum(sizes[t] for t in topics), 1)
+        given[group] = [Candidate(f"{child[a][0]} and {child[b][0]}",
+                                  child[a][1] if child[a][1] == child[b][1] else "extractive",
+                                  (sizes[a] + sizes[b]) / total)
+                        for i, a in enumerate(largest) for b in largest[i + 1:]
+                        if len(child[a][0].split()) + len(child[b][0].split()) <= MAX_WORDS - 1]
+    names = name_groups(context, members, given, {}, reserved=shown)
     return {g: (n.title, n.source, round(n.margin, 4)) for g, n in names.items()}
 
 

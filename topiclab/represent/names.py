@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -79,9 +79,10 @@ class Namer(Aspect):
 
 
 def name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
-                fixed: dict[int, str]) -> dict[int, Name]:
+                fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
     """A name for each group of topics (`members`: group -> topic ids) against the other groups: from the
-    group's own phrases and keywords plus `given` candidates; `fixed` names are kept as they are."""
+    group's own phrases and keywords plus `given` candidates; `fixed` names are kept as they are, and no
+    group takes a `reserved` name (one shown at another level)."""
     counts = context.phrases
     phrases = counts.distinctive(members, CANDIDATES)
     documents = {g: counts.documents(ts) for g, ts in members.items()}
@@ -91,21 +92,22 @@ def name_groups(context: TopicContext, members: dict[int, list[int]], given: dic
                   + [c for c in given.get(g, []) if _readable(c.text, documents[g])] for g in members}
     centroids = _group_centroids(context, members)
     vectors = context.embed([c.text for cs in candidates.values() for c in cs] + list(fixed.values()))
-    names = choose_names(candidates, centroids, vectors, keywords, fixed)
+    names = choose_names(candidates, centroids, vectors, keywords, fixed, reserved)
     return {g: Name(surface_form(n.title, documents[g]) if n.title == n.title.lower() and n.source == "extractive"
                     else n.title, n.source, n.margin) for g, n in names.items()}
 
 
 def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
                  vectors: dict[str, np.ndarray], keywords: dict[int, list[str]],
-                 fixed: dict[int, str]) -> dict[int, Name]:
+                 fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
     """Best score first, each group takes its best candidate that no sibling holds (same words, or cosine
-    above NEAR_DUPLICATE); `fixed` names are placed first. A group left without any keeps its `keywords`."""
+    above NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed first. A group left without any
+    keeps its `keywords`."""
     groups = list(centroids)
     sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in groups}
     matrix = np.vstack([centroids[g] for g in groups])
     position = {g: i for i, g in enumerate(groups)}
-    names, taken, taken_vectors = {}, set(), []
+    names, taken, taken_vectors = {}, {_words_key(text) for text in reserved}, []
 
     def margin(text: str, group: int) -> float:
         """The candidate's similarity to its group minus that to the nearest other group."""

@@ -29,6 +29,9 @@ FILLERS = frozenset({"said", "says", "say", "just", "like", "also", "told", "did
                      "used", "want", "know", "think", "make", "way", "thing", "things", "lot", "year", "years",
                      "time", "good", "new", "way", "people", "really", "going", "yes", "thanks", "hi", "im", "dont"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
+#: Punctuation that ends a phrase ("game. ESPN" is not the phrase "game ESPN"), replaced by BREAK.
+BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
+BREAK = " zzbreakzz "
 #: Least share of a group's sampled documents a phrase must appear in.
 MIN_SHARE = 0.02
 SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
@@ -98,7 +101,7 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
     if not documents:
         return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
     vectorizer = CountVectorizer(ngram_range=(1, 3), token_pattern=TOKEN, binary=True, dtype=np.float32,
-                                 min_df=2 if len(documents) > 20 else 1)
+                                 preprocessor=_with_breaks, min_df=2 if len(documents) > 20 else 1)
     try:
         counts = vectorizer.fit_transform(documents)
     except ValueError:  # no phrase at all (empty or letter-less documents)
@@ -111,9 +114,14 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
     return terms[keep], sp.csr_matrix(indicator @ counts[:, keep])
 
 
+def _with_breaks(text: str) -> str:
+    return BOUNDARY.sub(BREAK, text.lower())
+
+
 def _well_formed(phrase: str) -> bool:
     words = phrase.split()
-    return words[0] not in STOP and words[-1] not in STOP and len(set(words)) == len(words)
+    return words[0] not in STOP and words[-1] not in STOP and len(set(words)) == len(words) \
+        and BREAK.strip() not in words
 
 
 def surface_form(phrase: str, documents: Sequence[str]) -> str:
