@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_map import many_topics_run  # noqa: F401  (a fixture)
 from typer.testing import CliRunner
@@ -112,3 +113,34 @@ def test_config_cli_help_and_report_columns_come_from_the_registry():
     assert RunConfig().labels.aspects[-1] == "names" and RunConfig().labels.resolved_display == "names"
     help_text = " ".join(CliRunner().invoke(app, ["fit", "--help"], terminal_width=200).output.split())
     assert all(name in help_text for name in ASPECTS)
+
+
+def test_a_made_up_version_from_the_llm_never_becomes_a_name(fitted_run, monkeypatch):
+    from topiclab.represent import llm as llm_package
+
+    class Hallucinating(llm_package.LabelModel):
+        identity = {"backend": "test-hallucinating"}
+
+        def complete(self, prompt):
+            return "Perl 5.10.0.0.1.1"
+
+    monkeypatch.setattr("topiclab.represent.llm.label_model", lambda config: Hallucinating())
+    run = relabel(fitted_run, aspects=["keybert", "llm", "names"], llm={"cache": False}, save=False)
+    topics = run.topics[run.topics["topic"] != -1]
+    assert run.config.labels.resolved_display == "names" and (topics["label_llm"] == "Perl 5.10.0.0.1.1").all()
+    assert "llm" not in set(topics["name_source"]) and not topics["title"].str.contains(r"\d").any()
+    assert_names(topics["title"].tolist(), topics["name_source"].tolist())
+
+
+def test_relabelling_unchanged_topics_reads_the_names_back(fitted_run, monkeypatch):
+    columns = ["label", "title", "name_source", "name_margin"]
+    first = relabel(fitted_run, save=False).topics[columns].copy()
+    hierarchy = fitted_run.hierarchy.copy()
+
+    def chosen_again(*args):
+        raise AssertionError("names of unchanged topics were chosen again")
+
+    monkeypatch.setattr("topiclab.represent.names._name_groups", chosen_again)
+    again = relabel(fitted_run, save=False)
+    pd.testing.assert_frame_equal(again.topics[columns], first)
+    pd.testing.assert_frame_equal(again.hierarchy, hierarchy)

@@ -15,13 +15,17 @@ hierarchy (`hierarchy.py`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from topiclab.represent.base import Aspect, TopicContext
+from topiclab.represent.llm.label_cache import LabelCache, cache_key
 from topiclab.represent.phrases import surface_form
 from topiclab.results import OUTLIER
 
@@ -37,6 +41,8 @@ KEYWORDS = 3
 #: Cosine between two names' embeddings above which they read as the same name.
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
+#: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
+NAMER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,38 @@ def name_groups(context: TopicContext, members: dict[int, list[int]], given: dic
                 fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
     """A name for each group of topics (`members`: group -> topic ids) against the other groups: from the
     group's own phrases and keywords plus `given` candidates; `fixed` names are kept as they are, and no
-    group takes a `reserved` name (one shown at another level)."""
+    group takes a `reserved` name (one shown at another level). Cached in the label cache by everything
+    the names depend on, so relabelling unchanged topics reads them back."""
+    reserved = sorted(set(reserved))
+    key = _cache_key(context, members, given, fixed, reserved)
+    with LabelCache(context.embedding.cache_dir) if context.embedding.cache else nullcontext() as cache:
+        found = cache.get([key]) if cache is not None else {}
+        if key in found:
+            return {int(g): Name(*value) for g, value in json.loads(found[key]).items()}
+        names = _name_groups(context, members, given, fixed, reserved)
+        if cache is not None:
+            cache.put(key, json.dumps({g: [n.title, n.source, n.margin] for g, n in names.items()}))
+    return names
+
+
+def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
+               fixed: dict[int, str], reserved: list[str]) -> str:
+    model = context.model
+    centroids = np.round(np.asarray(model.topic_embeddings_, dtype=np.float64), 4)
+    inputs = {
+        "settings": [CANDIDATES, PHRASE_BONUS, COVERAGE_WEIGHT, SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE],
+        "documents": context.phrases.digest, "centroids": hashlib.sha256(centroids.tobytes()).hexdigest(),
+        "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
+        "members": sorted((int(g), [int(t) for t in ts]) for g, ts in members.items()),
+        "given": sorted((int(g), [[c.text, c.source, round(c.coverage, 4)] for c in cs]) for g, cs in given.items()),
+        "fixed": sorted((int(g), text) for g, text in fixed.items()), "reserved": reserved,
+    }
+    identity = {"namer": NAMER_VERSION, "model": context.embedding.model, "precision": context.embedding.precision}
+    return cache_key(identity, json.dumps(inputs, sort_keys=True))
+
+
+def _name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
+                 fixed: dict[int, str], reserved: list[str]) -> dict[int, Name]:
     counts = context.phrases
     phrases = counts.distinctive(members, CANDIDATES)
     documents = {g: counts.documents(ts) for g, ts in members.items()}

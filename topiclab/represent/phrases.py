@@ -10,9 +10,12 @@ on large corpora. `surface_form` gives a chosen phrase back its usual capitals (
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -39,13 +42,24 @@ SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", 
 
 @dataclass
 class PhraseCounts:
-    """How many sampled documents of each topic hold each well-formed phrase, read once and summed into any
-    grouping of the topics (the topics themselves, their parents)."""
+    """How many sampled documents of each topic hold each well-formed phrase, counted once (on first use) and
+    summed into any grouping of the topics (the topics themselves, their parents)."""
 
-    terms: np.ndarray              # (n_phrases,) the phrases, lower case
-    held: sp.csr_matrix            # (n_topics, n_phrases) sampled documents of each topic holding each phrase
     samples: dict[int, list[str]]  # topic -> its sampled documents (cut), for capitals and number checks
     sizes: dict[int, int]          # topic -> all its documents
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the samples and sizes: what names computed from these counts depend on."""
+        hasher = hashlib.sha256(json.dumps(sorted(self.sizes.items())).encode())
+        for topic in sorted(self.samples):
+            hasher.update("\x1e".join(self.samples[topic]).encode("utf-8", "replace") + b"\x1d")
+        return hasher.hexdigest()
+
+    @cached_property
+    def counted(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The phrases (lower case), and the sampled documents of each topic holding each (topics x phrases)."""
+        return _count(self.samples)
 
     @classmethod
     def from_documents(cls, texts: Sequence[str], topics: np.ndarray, seed: int = 0) -> "PhraseCounts":
@@ -62,11 +76,11 @@ class PhraseCounts:
                 rows = np.sort(rng.choice(rows, SAMPLE_DOCUMENTS, replace=False))
             samples[int(topic)] = [str(texts[i])[:SAMPLE_CHARS] for i in rows]
         sizes = {int(t): int(n) for t, n in zip(ids, sizes) if int(t) >= 0}
-        return cls(*_count(samples), samples, sizes)
+        return cls(samples, sizes)
 
     def distinctive(self, members: dict[int, list[int]], n: int) -> dict[int, list[tuple[str, float]]]:
-        """The `n` phrases (with their shares of the group's documents) most particular to each group of topics (`members`: group -> topic ids), best first:
-        each phrase's estimated share of the group's documents (its topics' sample shares weighted by their
+        """The `n` phrases most particular to each group of topics (`members`: group -> topic ids), best first,
+        with their shares of the group's documents: each phrase's estimated share of the group's documents (its topics' sample shares weighted by their
         sizes) times its rarity across the groups."""
         topics = list(self.samples)
         row = {t: i for i, t in enumerate(topics)}
@@ -77,7 +91,8 @@ class PhraseCounts:
                 if topic in row:
                     weights[g, row[topic]] = self.sizes[topic] / max(len(self.samples[topic]), 1)
         sizes = np.maximum(np.asarray([sum(self.sizes.get(t, 0) for t in members[g]) for g in groups], np.float32), 1)
-        estimated = sp.csr_matrix(sp.csr_matrix(weights) @ self.held)  # documents of each group holding each phrase
+        terms, held = self.counted
+        estimated = sp.csr_matrix(sp.csr_matrix(weights) @ held)  # documents of each group holding each phrase
         rarity = np.log1p(sizes.mean() / np.maximum(np.asarray(estimated.sum(axis=0)).ravel(), 1.0))
         sampled = np.asarray([sum(len(self.samples.get(t, [])) for t in members[g]) for g in groups])
         found = {}
@@ -88,7 +103,7 @@ class PhraseCounts:
             enough &= share >= MIN_SHARE
             columns, share = columns[enough], share[enough]
             best = np.argsort(-share * rarity[columns], kind="stable")[:n]
-            found[group] = [(str(self.terms[columns[i]]), float(share[i])) for i in best]
+            found[group] = [(str(terms[columns[i]]), float(share[i])) for i in best]
         return found
 
     def documents(self, topics: list[int]) -> list[str]:
