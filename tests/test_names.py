@@ -17,7 +17,8 @@ from topiclab.aspects import ASPECTS
 from topiclab.cli import app
 from topiclab.config import RunConfig
 from topiclab.figures import topic_levels
-from topiclab.report.tables import topic_table
+from topiclab.report.report import run_summary
+from topiclab.report.tables import hierarchy_names, topic_table
 from topiclab.represent import relabel
 from topiclab.represent.names import Candidate, choose_names
 from topiclab.represent.phrases import title_case
@@ -60,6 +61,10 @@ def test_every_topic_and_every_parent_has_a_distinct_short_name(many_topics_run)
 
 
 def test_the_report_says_how_each_name_was_chosen(many_topics_run):  # noqa: F811
+    largest = many_topics_run.topics[many_topics_run.topics["topic"] != -1].nlargest(3, "size")["label"].tolist()
+    assert run_summary(many_topics_run.path)["largest_topics"] == largest  # the batch index shows them
+    groups = hierarchy_names(many_topics_run)
+    assert len(groups) == len(many_topics_run.hierarchy) and set(groups["Name"]) == set(many_topics_run.hierarchy["title"])
     table = topic_table(many_topics_run)
     assert {"Name chosen by", "Name margin"} <= set(table.columns)
     regular = table[table["Topic"] != -1]

@@ -224,7 +224,7 @@ def test_a_missing_corpus_fails_alone_and_the_index_says_why(tmp_path):
 
 def test_index_links_finished_reports_with_their_key_figures(tmp_path):
     summary = {"documents": 1234, "topics": 17, "outlier_share": 0.0, "outlier_share_before_reduction": 0.25,
-               "npmi": 0.1234, "diversity": 0.81, "nmi": 0.55}
+               "npmi": 0.1234, "diversity": 0.81, "nmi": 0.55, "largest_topics": ["3: Tennis", "0: <b>Oil</b>"]}
     without_classes = {key: value for key, value in summary.items() if key != "nmi"}
     for name, record in (("alpha", {"status": "ok", "summary": summary, "seconds": 42}),
                          ("beta", {"status": "failed", "error": "CorpusError: no column 'body'", "seconds": 3}),
@@ -235,7 +235,7 @@ def test_index_links_finished_reports_with_their_key_figures(tmp_path):
     page = write_index(tmp_path).read_text(encoding="utf-8")
     assert '<a href="alpha/report.html">alpha</a>' in page and 'href="beta/report.html"' not in page
     for shown in ("1,234", "17", "25.0% before reassignment", "0.123", "0.810", "0.550", "umap.n_neighbors=30",
-                  "no column &#39;body&#39;", "2 finished", "1 failed"):
+                  "no column &#39;body&#39;", "2 finished", "1 failed", "3: Tennis · 0: &lt;b&gt;Oil&lt;/b&gt;"):
         assert shown in page, shown
     assert "corpus.text_col" not in page
 

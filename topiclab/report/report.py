@@ -213,7 +213,19 @@ def run_summary(run_dir: Path) -> dict[str, Any]:
                "outlier_share": metrics.get("outlier_share"), "outlier_share_before_reduction": before,
                "npmi": metrics.get("npmi"), "diversity": metrics.get("diversity")}
     summary.update({key: metrics[key] for key in ("nmi", "ari") if key in metrics})
+    summary["largest_topics"] = _largest_topics(run_dir)
     return summary
+
+
+def _largest_topics(run_dir: Path, n: int = 3) -> list[str]:
+    """The labels (names) of the run's `n` largest topics, outliers left out, for the batch index."""
+    import pandas as pd
+
+    try:
+        topics = pd.read_parquet(run_dir / "topics.parquet", columns=["topic", "size", "label"])
+    except (OSError, ValueError, KeyError):
+        return []
+    return topics[topics["topic"] != -1].nlargest(n, "size")["label"].astype(str).tolist()
 
 
 def describe_failure(exc: BaseException) -> str:
