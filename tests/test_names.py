@@ -149,3 +149,18 @@ def test_relabelling_unchanged_topics_reads_the_names_back(fitted_run, monkeypat
     again = relabel(fitted_run, save=False)
     pd.testing.assert_frame_equal(again.topics[columns], first)
     pd.testing.assert_frame_equal(again.hierarchy, hierarchy)
+
+
+def test_edits_rename_only_what_changed_and_keep_names_distinct(many_topics_run):  # noqa: F811
+    from topiclab.workflow import merge, split
+
+    run = load_run(many_topics_run.path)
+    largest = run.topics[run.topics["topic"] != -1].nlargest(3, "size")["topic"].astype(int).tolist()
+    run.set_label(largest[2], "Kept by hand")
+    edited = split(merge(run, [largest[:2]], save=False), largest[0], parts=2, save=False)
+    topics = edited.topics[edited.topics["topic"] != -1]
+    shown = [label.split(": ", 1)[1] for label in topics["label"]]
+    assert len({name.lower() for name in shown}) == len(shown), shown
+    assert edited.topic_labels[largest[2]] == f"{largest[2]}: Kept by hand"
+    for _, level in edited.hierarchy.groupby("level"):
+        assert sorted(t for ts in level["topics"] for t in ts) == sorted(topics["topic"])

@@ -7,7 +7,7 @@ One small module per representation behind one interface (`Aspect`), as in BERTo
 """
 
 from topiclab.represent.base import Aspect, Chain, TopicContext, WordAspect
-from topiclab.represent.hierarchy import configured_hierarchy, hierarchy_table
+from topiclab.represent.hierarchy import configured_hierarchy, hierarchy_table, kept_names
 from topiclab.represent.keybert import KeyBERT
 from topiclab.represent.llm import LLMLabeler, LocalGGUF, LocalTransformers, OpenAICompatible
 from topiclab.represent.mmr import MMR
@@ -17,4 +17,4 @@ from topiclab.represent.stage import display_labels, keyword_label, make_aspects
 
 __all__ = ["Aspect", "Chain", "KeyBERT", "LLMLabeler", "LocalGGUF", "LocalTransformers", "MMR", "Namer",
            "OpenAICompatible", "TopicContext", "WordAspect", "configured_hierarchy", "display_labels",
-           "hierarchy_table", "keyword_label", "make_aspects", "relabel", "represent_topics"]
+           "hierarchy_table", "kept_names", "keyword_label", "make_aspects", "relabel", "represent_topics"]

@@ -26,12 +26,15 @@ N_CANDIDATES = 100
 @dataclass
 class TopicContext:
     """A run's topic table and a way to get its fitted TopicModel (loaded only when an aspect asks); `texts`
-    are the documents in the model's order (`model.topics_`), for aspects that read them (names)."""
+    are the documents in the model's order (`model.topics_`), for aspects that read them (names), and
+    `kept_names` the names of the run's other topics, which the table's new names must not repeat (an edit
+    or update recomputes only the topics that changed)."""
 
     topics: pd.DataFrame
     load_model: Callable[[], object]
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     texts: Optional[Sequence[str]] = None
+    kept_names: tuple[str, ...] = ()
 
     @property
     def topic_ids(self) -> list[int]:

@@ -115,6 +115,13 @@ def shown_name(label) -> str:
     return tail if sep and head.lstrip("-").isdigit() and tail else str(label)
 
 
+def kept_names(topics: pd.DataFrame, kept) -> tuple[str, ...]:
+    """The shown names of the `kept` topics of `topics` (indexed by topic id): what the names of the topics
+    an edit or update recomputes must not repeat."""
+    rows = topics[topics.index.isin(list(kept)) & (topics.index != OUTLIER)]
+    return tuple(sorted({shown_name(label) for label in rows["label"]}))
+
+
 def _shared_words(table: pd.DataFrame, members: dict[int, list[int]]) -> dict[int, tuple[str, str, float]]:
     weighted = {}
     for row in table.itertuples():

@@ -75,7 +75,7 @@ class Namer(Aspect):
         given = {t: [Candidate(rows.at[t, "label_llm"], "llm")] for t in ids
                  if t in rows.index and "label_llm" in rows and rows.at[t, "label_llm"]}
         fixed = {t: rows.at[t, "name"] for t in ids if t in rows.index and "name" in rows and rows.at[t, "name"]}
-        names = name_groups(context, {t: [t] for t in ids}, given, fixed)
+        names = name_groups(context, {t: [t] for t in ids}, given, fixed, reserved=context.kept_names)
         self.report_ = {"sources": dict(sorted(_count(n.source for n in names.values()).items()))}
         return {
             "title": [names[t].title if t in names else "outliers" for t in context.topic_ids],

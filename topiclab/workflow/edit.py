@@ -19,7 +19,7 @@ import pandas as pd
 from topiclab.errors import ConfigError, RunError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import edits
-from topiclab.represent import TopicContext, configured_hierarchy, make_aspects, represent_topics
+from topiclab.represent import TopicContext, configured_hierarchy, kept_names, make_aspects, represent_topics
 from topiclab.represent.stage import is_aspect_column
 from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
@@ -128,7 +128,7 @@ def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
     redo = fresh if changed is None else fresh[fresh["topic"].isin(changed) | ~fresh["topic"].isin(old.index)]
     aspects = make_aspects(run.config)
     context = TopicContext(redo.reset_index(drop=True), load_model=lambda: model, embedding=run.config.embedding,
-                           texts=texts)
+                           texts=texts, kept_names=kept_names(old, set(fresh["topic"]) - set(redo["topic"])))
     redone, report = represent_topics(context, aspects, run.config.labels.resolved_display)
     redone = redone.set_index("topic")
     rows = []

@@ -22,7 +22,7 @@ from topiclab.errors import CorpusError, EmbeddingError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline.neighbors import normalize
 from topiclab.progress import Stopwatch, wanted
-from topiclab.represent import TopicContext, configured_hierarchy, make_aspects, represent_topics
+from topiclab.represent import TopicContext, configured_hierarchy, kept_names, make_aspects, represent_topics
 from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
 
@@ -147,7 +147,8 @@ def _topics(run: TopicRun, model, texts: list[str], changed: set[int]) -> pd.Dat
     fresh = tables.topic_table(model, texts)
     old = run.topics.set_index("topic")
     redo = fresh[fresh["topic"].isin(changed) | ~fresh["topic"].isin(old.index)].reset_index(drop=True)
-    context = TopicContext(redo, load_model=lambda: model, embedding=run.config.embedding, texts=texts)
+    context = TopicContext(redo, load_model=lambda: model, embedding=run.config.embedding, texts=texts,
+                           kept_names=kept_names(old, set(fresh["topic"]) - set(redo["topic"])))
     redone, report = represent_topics(context, make_aspects(run.config), run.config.labels.resolved_display)
     redone = redone.set_index("topic")
     rows = [redone.loc[t] if t in redone.index else old.loc[t] for t in fresh["topic"]]
