@@ -26,7 +26,7 @@ import numpy as np
 
 from topiclab.represent.base import Aspect, TopicContext
 from topiclab.represent.llm.label_cache import LabelCache, cache_key
-from topiclab.represent.phrases import surface_form
+from topiclab.represent.phrases import MIN_SHARE, SAMPLE_CHARS, SAMPLE_DOCUMENTS, STOP, surface_form, well_formed
 from topiclab.results import OUTLIER
 
 #: Phrases per group that compete for its name.
@@ -42,7 +42,7 @@ KEYWORDS = 3
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 1
+NAMER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
     model = context.model
     centroids = np.round(np.asarray(model.topic_embeddings_, dtype=np.float64), 4)
     inputs = {
-        "settings": [CANDIDATES, PHRASE_BONUS, COVERAGE_WEIGHT, SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE],
+        "settings": [CANDIDATES, PHRASE_BONUS, COVERAGE_WEIGHT, SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE,
+                     SAMPLE_DOCUMENTS, SAMPLE_CHARS, MIN_SHARE, sorted(STOP)],
         "documents": context.phrases.digest, "centroids": hashlib.sha256(centroids.tobytes()).hexdigest(),
         "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
         "members": sorted((int(g), [int(t) for t in ts]) for g, ts in members.items()),
@@ -121,11 +122,11 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
 def _name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
                  fixed: dict[int, str], reserved: list[str]) -> dict[int, Name]:
     counts = context.phrases
-    phrases = counts.distinctive(members, CANDIDATES)
+    found = counts.distinctive(members, CANDIDATES)
     documents = {g: counts.documents(ts) for g, ts in members.items()}
     keywords = {g: _group_keywords(context.model, ts) for g, ts in members.items()}
-    candidates = {g: [Candidate(p, "extractive", share) for p, share in phrases[g]]
-                  + [Candidate(w, "extractive") for w in keywords[g] if re.search(r"[^\W\d_]", w)]
+    candidates = {g: [Candidate(p, "extractive", share) for p, share in found[g]]
+                  + [Candidate(w, "extractive") for w in keywords[g] if re.search(r"[^\W\d_]", w) and well_formed(w)]
                   + [c for c in given.get(g, []) if _readable(c.text, documents[g])] for g in members}
     centroids = _group_centroids(context, members)
     vectors = context.embed([c.text for cs in candidates.values() for c in cs] + list(fixed.values()))

@@ -28,9 +28,13 @@ SAMPLE_CHARS = 800
 #: Letters only (two or more), so numbers and version strings never enter a name.
 TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
 #: Words that carry no subject at either end of a phrase, beside sklearn's English stop words.
-FILLERS = frozenset({"said", "says", "say", "just", "like", "also", "told", "did", "does", "got", "use", "using",
-                     "used", "want", "know", "think", "make", "way", "thing", "things", "lot", "year", "years",
-                     "time", "good", "new", "way", "people", "really", "going", "yes", "thanks", "hi", "im", "dont"})
+FILLERS = frozenset({
+    "said", "says", "say", "just", "like", "also", "told", "did", "does", "got", "use", "using", "used", "want",
+    "know", "think", "make", "way", "thing", "things", "lot", "year", "years", "time", "good", "new", "people",
+    "really", "going", "yes", "thanks", "hi", "im", "dont",
+    # words that relate a thing to another rather than name it ("fishes comprising", "having the color")
+    "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
+    "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
 #: Punctuation that ends a phrase ("game. ESPN" is not the phrase "game ESPN"), replaced by BREAK.
 BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
@@ -122,7 +126,7 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
     except ValueError:  # no phrase at all (empty or letter-less documents)
         return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
     terms = vectorizer.get_feature_names_out()
-    keep = np.flatnonzero([_well_formed(term) for term in terms])
+    keep = np.flatnonzero([well_formed(term) for term in terms])
     owner = np.repeat(np.arange(len(topics)), [len(samples[t]) for t in topics])
     indicator = sp.csr_matrix((np.ones(len(documents), np.float32), (owner, np.arange(len(documents)))),
                               shape=(len(topics), len(documents)))
@@ -133,8 +137,9 @@ def _with_breaks(text: str) -> str:
     return BOUNDARY.sub(BREAK, text.lower())
 
 
-def _well_formed(phrase: str) -> bool:
-    words = phrase.split()
+def well_formed(phrase: str) -> bool:
+    """A phrase that can name something: it starts and ends with a content word and repeats none."""
+    words = phrase.lower().split()
     return words[0] not in STOP and words[-1] not in STOP and len(set(words)) == len(words) \
         and BREAK.strip() not in words
 
