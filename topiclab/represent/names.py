@@ -20,7 +20,7 @@ import json
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -75,7 +75,8 @@ class Namer(Aspect):
         given = {t: [Candidate(rows.at[t, "label_llm"], "llm")] for t in ids
                  if t in rows.index and "label_llm" in rows and rows.at[t, "label_llm"]}
         fixed = {t: rows.at[t, "name"] for t in ids if t in rows.index and "name" in rows and rows.at[t, "name"]}
-        names = name_groups(context, {t: [t] for t in ids}, given, fixed, reserved=context.kept_names)
+        names = name_groups(context, {t: [t] for t in ids}, given, fixed, reserved=context.kept_names,
+                            named=context.topic_ids)
         self.report_ = {"sources": dict(sorted(_count(n.source for n in names.values()).items()))}
         return {
             "title": [names[t].title if t in names else "outliers" for t in context.topic_ids],
@@ -85,25 +86,28 @@ class Namer(Aspect):
 
 
 def name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
-                fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
-    """A name for each group of topics (`members`: group -> topic ids) against the other groups: from the
-    group's own phrases and keywords plus `given` candidates; `fixed` names are kept as they are, and no
-    group takes a `reserved` name (one shown at another level). Cached in the label cache by everything
-    the names depend on, so relabelling unchanged topics reads them back."""
+                fixed: dict[int, str], reserved: Iterable[str] = (),
+                named: Optional[Iterable[int]] = None) -> dict[int, Name]:
+    """A name for each group of topics (`members`: group -> topic ids; only the `named` ones when given, the
+    others are siblings only) against the other groups: from the group's own phrases and keywords plus
+    `given` candidates; `fixed` names are kept as they are, and no group takes a `reserved` name (one shown
+    at another level, or kept by a topic an edit left alone). Cached in the label cache by everything the
+    names depend on, so relabelling unchanged topics reads them back."""
     reserved = sorted(set(reserved))
-    key = _cache_key(context, members, given, fixed, reserved)
+    named = sorted(members if named is None else set(named) & set(members))
+    key = _cache_key(context, members, given, fixed, reserved, named)
     with LabelCache(context.embedding.cache_dir) if context.embedding.cache else nullcontext() as cache:
         found = cache.get([key]) if cache is not None else {}
         if key in found:
             return {int(g): Name(*value) for g, value in json.loads(found[key]).items()}
-        names = _name_groups(context, members, given, fixed, reserved)
+        names = _name_groups(context, members, given, fixed, reserved, named)
         if cache is not None:
             cache.put(key, json.dumps({g: [n.title, n.source, n.margin] for g, n in names.items()}))
     return names
 
 
 def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
-               fixed: dict[int, str], reserved: list[str]) -> str:
+               fixed: dict[int, str], reserved: list[str], named: list[int]) -> str:
     model = context.model
     centroids = np.round(np.asarray(model.topic_embeddings_, dtype=np.float64), 4)
     inputs = {
@@ -113,21 +117,22 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
         "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
         "members": sorted((int(g), [int(t) for t in ts]) for g, ts in members.items()),
         "given": sorted((int(g), [[c.text, c.source, round(c.coverage, 4)] for c in cs]) for g, cs in given.items()),
-        "fixed": sorted((int(g), text) for g, text in fixed.items()), "reserved": reserved,
+        "fixed": sorted((int(g), text) for g, text in fixed.items()), "reserved": reserved, "named": named,
     }
     identity = {"namer": NAMER_VERSION, "model": context.embedding.model, "precision": context.embedding.precision}
     return cache_key(identity, json.dumps(inputs, sort_keys=True))
 
 
 def _name_groups(context: TopicContext, members: dict[int, list[int]], given: dict[int, list[Candidate]],
-                 fixed: dict[int, str], reserved: list[str]) -> dict[int, Name]:
+                 fixed: dict[int, str], reserved: list[str], named: list[int]) -> dict[int, Name]:
     counts = context.phrases
-    found = counts.distinctive(members, CANDIDATES)
-    documents = {g: counts.documents(ts) for g, ts in members.items()}
+    found = counts.distinctive(members, CANDIDATES)  # particular against every group, named or not
+    documents = {g: counts.documents(members[g]) for g in named}
     keywords = {g: _group_keywords(context.model, ts) for g, ts in members.items()}
     candidates = {g: [Candidate(p, "extractive", share) for p, share in found[g]]
                   + [Candidate(w, "extractive") for w in keywords[g] if re.search(r"[^\W\d_]", w) and well_formed(w)]
-                  + [c for c in given.get(g, []) if _readable(c.text, documents[g])] for g in members}
+                  + [c for c in given.get(g, []) if _readable(c.text, documents[g])] for g in named}
+    fixed = {g: text for g, text in fixed.items() if g in candidates}
     centroids = _group_centroids(context, members)
     vectors = context.embed([c.text for cs in candidates.values() for c in cs] + list(fixed.values()))
     names = choose_names(candidates, centroids, vectors, keywords, fixed, reserved)
@@ -138,49 +143,58 @@ def _name_groups(context: TopicContext, members: dict[int, list[int]], given: di
 def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
                  vectors: dict[str, np.ndarray], keywords: dict[int, list[str]],
                  fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
-    """Best score first, each group takes its best candidate that no sibling holds (same words, or cosine
-    above NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed first. A group left without any
-    keeps its `keywords`."""
+    """Names for the groups with `candidates` (the others in `centroids` are siblings only): best score
+    first, each group takes its best candidate that no sibling holds (same words, or cosine above
+    NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed first. A group left without any keeps
+    its `keywords`."""
     groups = list(centroids)
-    sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in groups}
     matrix = np.vstack([centroids[g] for g in groups])
     position = {g: i for i, g in enumerate(groups)}
+    sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in candidates}
     names, taken, taken_vectors = {}, {_words_key(text) for text in reserved}, []
 
     def margin(text: str, group: int) -> float:
-        """The candidate's similarity to its group minus that to the nearest other group."""
-        similarity = matrix @ vectors[text] if text in vectors else np.zeros(len(groups))
-        own = float(similarity[position[group]])
-        similarity[position[group]] = -np.inf
-        return own - float(similarity.max()) if len(groups) > 1 else own
+        return _margin(matrix @ vectors[text] if text in vectors else np.zeros(len(groups)), position[group])
 
-    def take(group: int, text: str, source: str, score: float) -> None:
-        names[group] = Name(text, source, score)
-        taken.add(_words_key(text))
-        if text in vectors:
-            taken_vectors.append(vectors[text])
+    def take(group: int, name: Name) -> None:
+        names[group] = name
+        taken.add(_words_key(name.title))
+        if name.title in vectors:
+            taken_vectors.append(vectors[name.title])
 
     for group, text in fixed.items():
-        take(group, text, "zero-shot", margin(text, group))
-    scored = []
-    for group, options in candidates.items():
-        for option in {c.text.lower(): c for c in options}.values():
-            value = margin(option.text, group)
-            bonus = COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= len(option.text.split()) <= 3 else 0.0) \
-                - (SIBLING_KEYWORD if option.text.lower() in sibling_words.get(group, ()) else 0.0)
-            scored.append((value + bonus, value, group, option))
+        take(group, Name(text, "zero-shot", margin(text, group)))
+    scored = [(value + _prior(option, sibling_words[group]), value, group, option)
+              for group, options in candidates.items() for option in {c.text.lower(): c for c in options}.values()
+              for value in [margin(option.text, group)]]
     for _, value, group, option in sorted(scored, key=lambda s: (-s[0], s[2], s[3].text)):
         if group in names or _words_key(option.text) in taken:
             continue
         if taken_vectors and option.text in vectors and \
                 float(np.max(np.vstack(taken_vectors) @ vectors[option.text])) > NEAR_DUPLICATE:
             continue
-        take(group, option.text, option.source, value)
-    for group in groups:
+        take(group, Name(option.text, option.source, value))
+    for group in candidates:
         if group not in names:  # no candidate, or every one was taken by a sibling
             text = ", ".join(keywords.get(group, [])) or "(no words)"
             names[group] = Name(text, "keywords", margin(text, group))
     return names
+
+
+def _margin(similarity: np.ndarray, own: int) -> float:
+    """Similarity to the own group minus that to the nearest other group (the own one alone: itself)."""
+    if len(similarity) < 2:
+        return float(similarity[own])
+    others = np.delete(similarity, own)
+    return float(similarity[own] - others.max())
+
+
+def _prior(option: Candidate, sibling_words: set[str]) -> float:
+    """Small preferences beside the margin: two or three words, a phrase most of the group's documents
+    hold, and not a word that is one of a sibling's top keywords."""
+    words = len(option.text.split())
+    return COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
+        - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 
 
 def _words_key(text: str) -> frozenset[str]:
