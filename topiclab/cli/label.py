@@ -86,8 +86,11 @@ def set_label(
 def print_labels(run) -> None:
     typer.echo(f"Relabelled {printable(run.path)}")
     report = run.manifest.get("labels", {})
+    named = "name_source" in run.topics
     for _, row in run.topics.iterrows():
-        typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}")
+        how = f"  ({row['name_source']}, margin {row['name_margin']:.2f})" if named and row["topic"] != -1 \
+            and row["name_source"] != "hand" else ""
+        typer.echo(f"  {row['size']:>6,}  {printable(row['label'])}{how}")
     llm = report.get("llm")
     if llm:
         typer.echo(f"LLM labels for {llm['n_labelled']} of {llm['n_topics']} topics: {llm['n_generated']} answers "
