@@ -164,3 +164,17 @@ def test_edits_rename_only_what_changed_and_keep_names_distinct(many_topics_run)
     assert edited.topic_labels[largest[2]] == f"{largest[2]}: Kept by hand"
     for _, level in edited.hierarchy.groupby("level"):
         assert sorted(t for ts in level["topics"] for t in ts) == sorted(topics["topic"])
+
+
+def test_a_run_of_outliers_only_has_nothing_to_name():
+    from topiclab.represent import Namer, TopicContext
+
+    class NoTopics:
+        topic_ids_, topic_sizes_, topic_words_ = np.array([-1]), {-1: 5}, {-1: []}
+        topic_embeddings_, topics_, representative_docs_ = np.ones((1, 3)), np.full(5, -1), {}
+
+    topics = pd.DataFrame({"topic": [-1], "size": [5], "label": ["-1: outliers"], "words": [[]],
+                           "representative_docs": [[]]})
+    columns = Namer().transform(TopicContext(topics, load_model=NoTopics, texts=["a b"] * 5))
+    assert columns["title"] == ["outliers"] and columns["name_source"] == ["keywords"]
+    assert np.isnan(columns["name_margin"][0])

@@ -95,6 +95,8 @@ def name_groups(context: TopicContext, members: dict[int, list[int]], given: dic
     names depend on, so relabelling unchanged topics reads them back."""
     reserved = sorted(set(reserved))
     named = sorted(members if named is None else set(named) & set(members))
+    if not named:
+        return {}
     key = _cache_key(context, members, given, fixed, reserved, named)
     with LabelCache(context.embedding.cache_dir) if context.embedding.cache else nullcontext() as cache:
         found = cache.get([key]) if cache is not None else {}
