@@ -136,7 +136,7 @@ def _parts(unit: np.ndarray, config, n_parts: Optional[int]) -> np.ndarray:
         graph = neighbor_graph(unit, config.umap.n_neighbors, config.seed)
         coords = umap_layout(unit, graph, min(config.umap.n_components, len(unit) - 2), min_dist=0.0,
                              n_epochs=config.umap.n_epochs or 200, init="pca", seed=config.seed)
-        layers = cluster(coords, config.hdbscan)
+        layers = cluster(coords, config.clustering)
         labels = layers.labels[layers.most_persistent()]
         if len(np.unique(labels[labels >= 0])) >= 2:
             clustered = labels >= 0

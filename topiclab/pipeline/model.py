@@ -36,7 +36,7 @@ NOVELTY_QUANTILE = 0.05
 class TopicModel(BaseEstimator):
     """Topics of embedded documents.
 
-    Parameters: `config` (a RunConfig; its umap, hdbscan, vectorizer, topics, compute, embedding and seed
+    Parameters: `config` (a RunConfig; its umap, clustering, vectorizer, topics, compute, embedding and seed
     settings apply), `embedder` (an object with `encode`, or None: `config.embedding.model` through the
     cache), `progress` (bars per stage; None: for large corpora).
 
@@ -315,8 +315,8 @@ class TopicModel(BaseEstimator):
     def _layers(self, coords: np.ndarray, graph_key: dict, cache: ReductionCache) -> Layers:
         """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
         key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
-               "hdbscan": self._config.hdbscan.model_dump(mode="json")}
-        arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, self._config.hdbscan)))
+               "clustering": self._config.clustering.model_dump(mode="json")}
+        arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, self._config.clustering)))
         return Layers(arrays["labels"], arrays["persistence"])
 
     def _level(self, layers: Layers, unit_vectors: np.ndarray) -> int:
@@ -356,7 +356,7 @@ class TopicModel(BaseEstimator):
         pool = np.union1d(decided, sample) if keep else decided
         if len(pool) == 0:
             raise TopicLabError("No topics were found: every document was left in no cluster. Lower "
-                                "hdbscan.min_samples or give more documents.")
+                                "clustering.evoc.min_samples or give more documents.")
         candidate_pool = sample if len(sample) <= config.compute.reference_size else np.sort(
             np.random.default_rng(config.seed).choice(sample, config.compute.reference_size, replace=False))
         chosen = candidate_pool if keep else candidate_pool[topics[candidate_pool] != OUTLIER]

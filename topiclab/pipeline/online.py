@@ -38,7 +38,7 @@ def add_documents(model, texts: list[str], embeddings: np.ndarray, y: Optional[S
         next_id = _apply_labels(model, y, topics, assigned_by, next_id, created)
 
     novel = (voted.similarities[:, 0] < model.novelty_threshold_) & np.isin(assigned_by, ("neighbors", ""))
-    if novel.sum() >= max(2 * config.hdbscan.smallest_cluster, 20):
+    if novel.sum() >= max(2 * config.clustering.smallest_cluster, 20):
         clusters = _cluster_novel(unit[novel], config)
         for label in np.unique(clusters[clusters >= 0]):
             members = np.flatnonzero(novel)[clusters == label]
@@ -88,7 +88,7 @@ def _cluster_novel(unit: np.ndarray, config) -> np.ndarray:
     graph = neighbor_graph(unit, config.umap.n_neighbors, config.seed)
     coords = umap_layout(unit, graph, min(config.umap.n_components, len(unit) - 2), min_dist=config.umap.min_dist,
                          n_epochs=config.umap.n_epochs or 200, init="pca", seed=config.seed)
-    layers = cluster(coords, config.hdbscan)
+    layers = cluster(coords, config.clustering)
     return layers.labels[layers.most_persistent()]
 
 
