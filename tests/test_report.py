@@ -363,7 +363,7 @@ def test_report_html_works_offline_in_a_browser(bbc_report, browser, artifacts_d
     page.frame_locator("iframe.topiclab-map").locator("#tlmap[data-state=ready]").wait_for()
     assert not errors
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=False)
-    page.locator("text=Document maps").first.scroll_into_view_if_needed()
+    page.locator("text=Document map").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "report-map.png"))
     page.close()
 
