@@ -130,5 +130,8 @@ def test_old_hdbscan_keys_on_top_of_a_new_file_win_as_the_latest_word(tmp_path):
     with pytest.warns(FutureWarning):
         config = resolve_config(path, **{"hdbscan.min_cluster_size": 30})
     assert (config.clustering.method, config.clustering.hdbscan.min_cluster_size) == ("hdbscan", 30)
+    with pytest.warns(FutureWarning):
+        tuned = RunConfig.build(config.to_dict(), {"hdbscan.min_samples": 9})  # no size: the method stays
+    assert (tuned.clustering.method, tuned.clustering.hdbscan.min_samples) == ("hdbscan", 9)
     with pytest.warns(FutureWarning), pytest.raises(ConfigError, match=r"clustering\.hdbscan\.min_cluster_size"):
         RunConfig.build(overrides={"hdbscan.min_cluster_size": 0})

@@ -130,15 +130,17 @@ def _validated_section(settings: type[BaseModel], values: Any, where: str) -> Ba
                                    for error in exc.errors())) from None
 
 
-def _from_hdbscan_section(old: dict[str, Any]) -> dict[str, Any]:
-    """The `clustering` settings that an old `hdbscan:` section meant: min_cluster_size 'auto' (or none) was
-    EVoC's layer search, an integer classic HDBSCAN."""
+def _from_hdbscan_section(old: dict[str, Any], method: str) -> dict[str, Any]:
+    """The `clustering` settings that an old `hdbscan:` section meant: min_cluster_size 'auto' was EVoC's layer
+    search, an integer classic HDBSCAN; without one, its other keys go to the `method` already chosen."""
     old = dict(old)
-    size = old.pop("min_cluster_size", "auto")
-    if size == "auto":
+    if "min_cluster_size" in old:
+        size = old.pop("min_cluster_size")
+        method = "evoc" if size == "auto" else "hdbscan"
+        old = old if size == "auto" else {"min_cluster_size": size, **old}
+    if method == "evoc":
         old.pop("cluster_selection_method", None)  # it applied only to a fixed size
-        return {"method": "evoc", "evoc": old}
-    return {"method": "hdbscan", "hdbscan": {"min_cluster_size": size, **old}}
+    return {"method": method, method: old}
 
 
 class VectorizerConfig(_Section):
@@ -386,8 +388,8 @@ class RunConfig(_Section):
             return data
         data = dict(data)
         old = data.pop("hdbscan")
-        new = _from_hdbscan_section(old)
         clustering = dict(data.get("clustering") or {})
+        new = _from_hdbscan_section(old, clustering.get("method", "evoc"))
         clustering["method"] = new["method"]
         clustering[new["method"]] = {**(clustering.get(new["method"]) or {}), **new[new["method"]]}
         data["clustering"] = clustering
