@@ -315,7 +315,8 @@ class TopicModel(BaseEstimator):
     def _layers(self, coords: np.ndarray, graph_key: dict, cache: ReductionCache) -> Layers:
         """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
         key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
-               "clustering": self._config.clustering.model_dump(mode="json")}
+               "clustering": self._config.clustering.method,
+               "settings": self._config.clustering.method_settings.model_dump(mode="json")}
         arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, self._config.clustering)))
         return Layers(arrays["labels"], arrays["persistence"])
 
