@@ -98,11 +98,15 @@ class TopicModel(BaseEstimator):
 
     # ------------------------------------------------------------------ scikit-learn parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters; with `deep`, every setting too as `config__section__key`."""
+        """Constructor parameters; with `deep`, every setting too as `config__section__key` (none while `config`
+        is not valid: that is reported at fit, as scikit-learn expects)."""
         params = super().get_params(deep=False)
         if deep:
-            params.update({f"config__{key.replace('.', '__')}": value
-                           for key, value in flatten(self.settings.to_dict()).items()})
+            try:
+                settings = flatten(self.settings.to_dict())
+            except ConfigError:
+                settings = {}
+            params.update({f"config__{key.replace('.', '__')}": value for key, value in settings.items()})
         return params
 
     def set_params(self, **params: Any) -> "TopicModel":
