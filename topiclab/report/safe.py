@@ -5,6 +5,10 @@ Documents, labels, class names, file and column names are untrusted: a corpus or
 are and renders Markdown outputs, raw HTML included, and pandas' Styler escapes nothing unless told.
 So the notebooks show tables, headings and notes only through these functions, never Markdown built
 from data: markup written in the notebook is kept, every value filled into it shows as typed.
+
+Shown as typed also means no mathematics: JupyterLab typesets `$...$`, `\\(...\\)` and `\\begin{...}`
+found in any HTML output with MathJax, so `$1.28 against the euro, from $1.30` would read as italic
+maths. Every `Shown` goes out inside an element MathJax skips (`_repr_html_`, the one boundary).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _TAG = re.compile(r"<[^>]*>")
+#: Elements of these classes are left alone by MathJax 3 (JupyterLab 4, Notebook 7) and MathJax 2.
+NO_MATHS = "mathjax_ignore tex2jax_ignore"
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Shown:
     text: str
 
     def _repr_html_(self) -> str:
-        return self.html
+        return f'<div class="{NO_MATHS}">{self.html}</div>'
 
     def __repr__(self) -> str:
         return self.text
