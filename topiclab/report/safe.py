@@ -51,8 +51,8 @@ def html(template: str, /, *args: Any, **values: Any) -> Shown:
 
 def table(frame: pd.DataFrame, header: bool = True) -> Shown:
     """A table with every cell and heading escaped: no row numbers, text left-aligned, numbers right-aligned
-    (JupyterLab aligns everything right)."""
-    style = (frame.style.format(escape="html").format_index(escape="html", axis="columns")
+    (JupyterLab aligns everything right), fractions to 3 decimals (not pandas' 6)."""
+    style = (frame.style.format(escape="html", precision=3).format_index(escape="html", axis="columns")
              .hide(axis="index").set_properties(**{"text-align": "left"})
              .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
     numeric = list(frame.select_dtypes("number").columns)
