@@ -7,7 +7,7 @@ from (the topic table's `parents` and `origin`).
 
 Each returns the edited run as a new object: a TopicRun passed in stays as it was, saved or not, so a
 notebook can try an edit (`save=False`) and still compare with the fit. `in_place=True` edits the object
-passed in instead (a re-fit's replay, which owns the run it edits, saves copying its arrays).
+passed in instead: a re-fit's replay does, as it owns the run it edits and a large model is costly to copy.
 """
 
 from __future__ import annotations
