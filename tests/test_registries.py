@@ -4,6 +4,7 @@ registers itself (or an installed package's entry point); the config, the CLI an
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,7 @@ def toys(tmp_path, monkeypatch) -> Path:
     yield folder
     CLUSTERERS.pop("halves", None)
     FIGURES.pop("toy_bars", None)
+    sys.modules.pop("topiclab_toys", None)  # so the next test's extension registers again on import
     load_plugins.cache_clear()
 
 
