@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.results import OUTLIER, TopicRun
+from topiclab.workflow.edit import merge, move
 
 #: A pair of topics matches when their shared documents are at least this share of either topic.
 MATCH = 0.5
@@ -64,13 +65,11 @@ def carry_over(previous: TopicRun | None, run: TopicRun) -> dict:
 
 
 def _replay_edits(previous: TopicRun, run: TopicRun, matches: dict, report: dict) -> None:
-    from topiclab.workflow.edit import merge, move
-
     for edit in previous.manifest.get("edits", []):
         if edit.get("op") == "merge":
             targets = list(dict.fromkeys(matches[t][0] for t in edit["topics"] if t in matches))
             if len(targets) >= 2:
-                merge(run, [targets], save=False)
+                merge(run, [targets], save=False, in_place=True)
                 report["edits"].append({**edit, "replayed_as": targets})
             else:
                 report["edits_not_replayed"].append({**edit, "why": "the re-fit already joins or lacks them"})
@@ -78,7 +77,7 @@ def _replay_edits(previous: TopicRun, run: TopicRun, matches: dict, report: dict
             target = matches[edit["topic"]][0] if edit["topic"] in matches else None
             present = run.documents["doc_id"].isin(edit["doc_ids"])
             if target is not None and present.any():
-                move(run, run.documents.loc[present, "doc_id"].tolist(), target, save=False)
+                move(run, run.documents.loc[present, "doc_id"].tolist(), target, save=False, in_place=True)
                 report["edits"].append({**edit, "replayed_as": target})
             else:
                 report["edits_not_replayed"].append({**edit, "why": "its topic has no match in the re-fit"})

@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from topiclab.clusterers import CLUSTERERS
 from topiclab.compute import partitioned
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
@@ -31,7 +32,7 @@ from topiclab.represent import TopicContext, configured_hierarchy, make_aspects,
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import tables
 
-_PACKAGES = ("topiclab", "umap-learn", "hdbscan", "evoc", "pynndescent", "sentence-transformers", "scikit-learn",
+_PACKAGES = ("umap-learn", "hdbscan", "evoc", "pynndescent", "sentence-transformers", "scikit-learn",
              "numpy", "pandas", "torch", "wordllama", "onnxruntime", "plotly")
 
 
@@ -129,6 +130,8 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
         },
         "embedding": embedding,
         "clustering": {
+            "method": config.clustering.method,
+            "ran": f"UMAP to {config.umap.n_components} dimensions, then {CLUSTERERS[config.clustering.method].summary}",
             "fit_sample": sample,
             "sampled": sample < len(corpus),
             "note": (f"UMAP and clustering were fitted on a seeded sample of {sample:,} of {len(corpus):,} "
@@ -148,7 +151,11 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
+    """The versions that produced a run; topiclab's is the running code's (`topiclab.__version__`, which
+    pyproject.toml reads too), so a checkout run from its folder is not recorded as the installed copy."""
+    from topiclab import __version__
+
+    found = {"python": platform.python_version(), "topiclab": __version__}
     for package in _PACKAGES:
         try:
             found[package] = metadata.version(package)
