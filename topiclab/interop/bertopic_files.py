@@ -139,7 +139,8 @@ def write_model_dir(saved: SavedBERTopic, path: Union[str, Path]) -> Path:
     staging.chmod(0o777 & ~umask())
     try:
         write_text(staging / TOPICS, json.dumps(_topics_json(saved), indent=2))
-        write_text(staging / CONFIG, json.dumps({**saved.settings, "embedding_model": saved.embedding_model}, indent=2))
+        named = {"embedding_model": saved.embedding_model} if saved.embedding_model else {}
+        write_text(staging / CONFIG, json.dumps({**saved.settings, **named}, indent=2))
         write_bytes(staging / EMBEDDINGS[0], save({"topic_embeddings": np.ascontiguousarray(
             saved.topic_embeddings, dtype=np.float32)}))
         if saved.ctfidf is not None:
