@@ -202,3 +202,16 @@ def test_to_bertopic_without_the_package_says_which_pip_command_adds_it(fitted_r
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert tuple(extras["bertopic"]) == interop.BERTOPIC_REQUIREMENTS and "bertopic" in extras["test"][3]
+
+
+def test_an_imported_aspect_topiclab_does_not_compute_survives_an_edit(fitted_run, tmp_path):
+    from topiclab.workflow import merge
+
+    saved = interop.read_bertopic(export_bertopic(fitted_run, tmp_path / "exported"))
+    saved.aspects["Part of speech"] = {t: [[w, 1.0] for w, _ in words[:3]] for t, words in saved.words.items()}
+    from_bertopic(saved, fitted_run.documents[["doc_id", "text"]], fitted_run.embeddings, text_col="text",
+                  path=tmp_path / "run", **{"projection.enabled": False})
+    ids = sorted(t for t in saved.topic_ids if t >= 0)
+    merge(tmp_path / "run", [ids[:2]])
+    cells = load_run(tmp_path / "run").topics.set_index("topic")["words_part_of_speech"]
+    assert cells.loc[ids[0]] == [] and cells.loc[ids[2]] == [w for w, _ in saved.words[ids[2]][:3]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from topiclab.config import RunConfig
@@ -64,6 +65,17 @@ def represent_topics(context: TopicContext, aspects: list[Aspect], display: str,
 
 def is_aspect_column(column: str) -> bool:
     return column.startswith(("words_", "word_scores_")) or column == "label_llm"
+
+
+def fill_missing_aspects(topics: pd.DataFrame) -> pd.DataFrame:
+    """Aspect cells left empty when a table's rows come from different aspect sets (a topic an edit or an update
+    made, beside an aspect the configuration does not compute, such as an imported model's) as no words or no
+    label, never NaN."""
+    for column in [c for c in topics.columns if is_aspect_column(c)]:
+        empty = "" if column == "label_llm" else []
+        topics[column] = [value if isinstance(value, (list, tuple, np.ndarray, str)) else empty
+                          for value in topics[column]]
+    return topics
 
 
 def display_labels(topics: pd.DataFrame, display: str) -> list[str]:

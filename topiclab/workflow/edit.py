@@ -20,7 +20,7 @@ from topiclab.errors import ConfigError, RunError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import edits
 from topiclab.represent import TopicContext, make_aspects, represent_topics
-from topiclab.represent.stage import is_aspect_column
+from topiclab.represent.stage import fill_missing_aspects, is_aspect_column
 from topiclab.results import TopicRun, load_model, load_run
 from topiclab.workflow import tables
 
@@ -140,7 +140,7 @@ def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
                 row[column] = old.loc[topic, column]
             row["label"] = old.loc[topic, "label"]
             rows.append(row)
-    topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
+    topics = fill_missing_aspects(pd.DataFrame(rows).rename_axis("topic").reset_index())
     for topic, label in run.manifest.get("manual_labels", {}).items():
         topics.loc[topics["topic"] == int(topic), "label"] = label
     run.documents, run.topics, run.model = documents, topics, model
