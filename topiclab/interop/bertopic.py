@@ -99,29 +99,38 @@ def from_bertopic(bertopic_model: ModelLike, documents: Union[CorpusSource, Corp
 
         model = model_from_topics(config, corpus.texts, vectors, saved.topics, words=saved.words,
                                   topic_vectors=topic_vectors, reassign_outliers=reassign_outliers)
-    projections = _projections(model, vectors, config, watch, show)
-    run = TopicRun(documents=tables.document_table(corpus.documents, model), topics=tables.topic_table(model, corpus.texts),
-                   config=config, embeddings=vectors, projections=projections, levels=tables.level_table(model),
-                   manifest={}, model=model)
+    run = _run(model, corpus, config, vectors, _projections(model, vectors, config, watch, show))
     with watch("labels"), stage("Topic labels", show):
         run.topics, labels_report = _labelled_topics(run, model, saved, embedding_report)
+    run.topic_embeddings = tables.topic_embeddings(model, run.topics)
     with watch("metrics"):
         metrics = run_metrics(run.documents["topic"].to_numpy(), tables.non_outlier_words(run.topics), corpus.texts,
                               corpus.documents["class"].tolist() if corpus.has_classes else None)
-    run.topic_embeddings = tables.topic_embeddings(model, run.topics)
     run_name = name or slugify(Path(saved.source.get("path", "bertopic")).name, "bertopic")
     run.manifest = {**manifest(run_name, corpus, config, embedding_report, watch.seconds, metrics, model),
                     "labels": labels_report}
     run.manifest["clustering"]["note"] = "topics, assignments and words from a BERTopic model (imported)"
     run.manifest["bertopic"] = _provenance(saved, config, embedding_report, own_model, topic_vectors, model)
-    computed = run.topic_labels
-    for topic, label in saved.custom_labels.items():  # BERTopic's custom labels are set by hand: kept as such
-        if topic in computed and topic != OUTLIER and label not in (computed[topic], _unnumbered(computed[topic])):
-            run.set_label(topic, label)
+    _keep_custom_labels(run, saved)
     if save:
         destination = Path(path) if path is not None else Path(output_dir or ".") / run_name
         run.save(destination)
     return run
+
+
+def _run(model, corpus: Corpus, config: RunConfig, vectors: np.ndarray, projections: dict) -> TopicRun:
+    return TopicRun(documents=tables.document_table(corpus.documents, model),
+                    topics=tables.topic_table(model, corpus.texts), config=config, embeddings=vectors,
+                    projections=projections, levels=tables.level_table(model), manifest={}, model=model)
+
+
+def _keep_custom_labels(run: TopicRun, saved: SavedBERTopic) -> None:
+    """BERTopic's custom labels are set by hand: they become the run's hand-set labels (those that differ
+    from the label topiclab shows anyway), which edits, updates and re-fits keep."""
+    computed = run.topic_labels
+    for topic, label in saved.custom_labels.items():
+        if topic in computed and topic != OUTLIER and label not in (computed[topic], _unnumbered(computed[topic])):
+            run.set_label(topic, label)
 
 
 def _own_embedding_model(saved: SavedBERTopic, config: RunConfig, embeddings: Optional[np.ndarray],
@@ -156,7 +165,7 @@ def _check_documents(corpus: Corpus, saved: SavedBERTopic) -> None:
 def _embed(corpus: Corpus, config: RunConfig, embeddings: Optional[np.ndarray], show: bool) -> tuple[np.ndarray, dict]:
     if embeddings is not None:
         embeddings = np.asarray(embeddings, dtype=np.float32)
-        if embeddings.shape != (len(corpus), embeddings.shape[-1]) or embeddings.ndim != 2:
+        if embeddings.ndim != 2 or len(embeddings) != len(corpus):
             raise EmbeddingError(f"The embeddings have shape {embeddings.shape}; give one row per document "
                                  f"({len(corpus):,}), in order.")
         return embeddings, {"model": {"backend": "precomputed", "dim": int(embeddings.shape[1])},
