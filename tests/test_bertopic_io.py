@@ -53,6 +53,7 @@ def fitted_bertopic(tmp_path_factory, bbc_small):
     vectors, _ = embed_documents(bbc_small["text"].tolist(), WORDLLAMA, progress=False)
     model = bertopic_fit(bbc_small["text"].tolist(), vectors)
     model.save(folder / "model", serialization="safetensors", save_ctfidf=True, save_embedding_model="wordllama")
+    model.save(folder / "pytorch", serialization="pytorch", save_ctfidf=True, save_embedding_model="wordllama")
     return folder / "model", corpus, model, vectors
 
 
@@ -140,10 +141,19 @@ def test_a_pickled_model_is_refused_with_how_to_save_it_instead(tmp_path):
     assert result.exit_code == 2 and "never loads" in result.output and "Traceback" not in result.output
 
 
-def test_documents_other_than_the_fitted_ones_are_refused(fitted_bertopic, bbc_small):
-    folder = fitted_bertopic[0]
+@pytest.mark.integration
+def test_a_pytorch_folder_reads_as_the_safetensors_one(fitted_bertopic):
+    safetensors, pytorch = interop.read_bertopic(fitted_bertopic[0]), interop.read_bertopic(fitted_bertopic[0].parent
+                                                                                              / "pytorch")
+    assert "topic_embeddings.bin" in pytorch.source["files"]
+    assert np.array_equal(pytorch.topic_embeddings, safetensors.topic_embeddings)
+    assert pytorch.words == safetensors.words and (pytorch.topics == safetensors.topics).all()
+
+
+def test_documents_other_than_the_fitted_ones_are_refused(fitted_run, tmp_path):
+    folder = export_bertopic(fitted_run, tmp_path / "exported")
     with pytest.raises(Exception, match="holds topics for 300 documents, the corpus has 299"):
-        from_bertopic(folder, bbc_small.head(299), text_col="text", save=False)
+        from_bertopic(folder, fitted_run.documents.head(299), text_col="text", save=False)
 
 
 @pytest.mark.integration
