@@ -12,7 +12,6 @@ loader, which builds tensors and nothing else.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from topiclab.errors import RunError
-from topiclab.files import umask, write_bytes, write_text
+from topiclab.files import replace_folder, umask, write_bytes, write_text
 
 TOPICS, CONFIG, CTFIDF_CONFIG = "topics.json", "config.json", "ctfidf_config.json"
 EMBEDDINGS = ("topic_embeddings.safetensors", "topic_embeddings.bin")
@@ -153,13 +152,12 @@ def write_model_dir(saved: SavedBERTopic, path: Union[str, Path]) -> Path:
                 "ctfidf_model": {"bm25_weighting": False, "reduce_frequent_words": True},
                 "vectorizer_model": {"params": saved.vectorizer, "vocab": {w: i for i, w in enumerate(vocabulary)}}},
                 indent=2))
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(staging, path)
+        replace_folder(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return path
+
 
 
 def _topics_json(saved: SavedBERTopic) -> dict[str, Any]:
