@@ -3,6 +3,7 @@ run becomes a folder BERTopic loads and uses, and the round trip keeps topics, s
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from topiclab import load_run
 from topiclab.config import EmbeddingConfig
 from topiclab.embed import embed_documents
-from topiclab.errors import ConfigError, RunError
+from topiclab.errors import ConfigError, EmbeddingError, RunError
 from topiclab.interop import bertopic as interop
 from topiclab.interop import export_bertopic, from_bertopic, to_bertopic
 
@@ -148,6 +149,18 @@ def test_a_pytorch_folder_reads_as_the_safetensors_one(fitted_bertopic):
     assert "topic_embeddings.bin" in pytorch.source["files"]
     assert np.array_equal(pytorch.topic_embeddings, safetensors.topic_embeddings)
     assert pytorch.words == safetensors.words and (pytorch.topics == safetensors.topics).all()
+
+
+def test_an_embedding_model_path_saved_in_the_folder_is_not_followed(fitted_run, tmp_path):
+    folder = export_bertopic(fitted_run, tmp_path / "exported")
+    settings = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**settings, "embedding_model": str(tmp_path)}))
+    with pytest.raises(EmbeddingError, match="a path saved in the model folder"):
+        from_bertopic(folder, fitted_run.documents, text_col="text", save=False)
+    run = from_bertopic(folder, fitted_run.documents, text_col="text", save=False, model="wordllama",
+                        **{"projection.enabled": False})
+    assert run.config.embedding.model == "wordllama"
+    assert "not the BERTopic model's own" in run.manifest["bertopic"]["document_vectors"]
 
 
 def test_documents_other_than_the_fitted_ones_are_refused(fitted_run, tmp_path):

@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 import numpy as np
 import pandas as pd
 
-from topiclab.config import RunConfig, VectorizerConfig
+from topiclab.config import RunConfig, VectorizerConfig, looks_like_path
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
 from topiclab.embed import embed_documents, loads_offline
@@ -51,13 +51,14 @@ def read_bertopic(bertopic_model: ModelLike) -> SavedBERTopic:
 
 
 def bertopic_settings(saved: SavedBERTopic, reassign_outliers: bool = False) -> dict[str, Any]:
-    """The settings an imported run gets from its model (dotted keys): the embedding model when topiclab can
-    load it offline, the words per topic, the CountVectorizer's settings, and how outliers are treated.
+    """The settings an imported run gets from its model (dotted keys): the embedding model when topiclab has it
+    offline by name (a path saved in the folder is not used: name it yourself), the words per topic, the CountVectorizer's settings, and how outliers are treated.
     The corpus is read whole and in order (no sample, no de-duplication): it must be the fitted documents."""
     settings: dict[str, Any] = {"corpus.sample": None, "corpus.dedupe": False,
                                 "topics.outlier_reduction": "neighbors" if reassign_outliers else "none"}
-    if saved.embedding_model and loads_offline(saved.embedding_model):
-        settings["embedding.model"] = saved.embedding_model
+    named = saved.embedding_model
+    if named and loads_offline(named) and not looks_like_path(named):  # a path in a model folder is not followed
+        settings["embedding.model"] = named
     top_n = saved.settings.get("top_n_words")
     if isinstance(top_n, int) and 3 <= top_n <= 50:
         settings["topics.top_n_words"] = top_n
@@ -144,9 +145,10 @@ def _own_embedding_model(saved: SavedBERTopic, config: RunConfig, embeddings: Op
     if named and _canonical(config.embedding.model) == _canonical(named):
         return True
     if named and not model_named:
-        raise EmbeddingError(f"The BERTopic model was fitted with the embedding model {named!r}, which topiclab cannot "
-                             "load offline. Name a model topiclab has (--model all-MiniLM-L6-v2, --model wordllama, "
-                             "or a local folder), or pass the document vectors (embeddings=...).")
+        raise EmbeddingError(f"The BERTopic model names the embedding model {named!r}, which topiclab does not load "
+                             "by itself (it is not available offline, or it is a path saved in the model folder). "
+                             "Name the model (--model all-MiniLM-L6-v2, --model wordllama, or a local folder), or "
+                             "pass the document vectors (embeddings=...).")
     return False
 
 

@@ -134,6 +134,7 @@ def write_model_dir(saved: SavedBERTopic, path: Union[str, Path]) -> Path:
     ids = saved.topic_ids
     if ids != list(range(ids[0], ids[0] + len(ids))) or ids[0] not in (-1, 0):
         raise RunError(f"BERTopic needs topic ids from -1 or 0 without gaps; these are {ids}.")
+    path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     staging.chmod(0o777 & ~umask())
     try:
