@@ -8,11 +8,12 @@ import json
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import normalized_mutual_info_score
 
 from topiclab.config import RunConfig
 from topiclab.embed import embed_documents
-from topiclab.errors import RunError, TopicLabError
+from topiclab.errors import ConfigError, RunError, TopicLabError
 from topiclab.pipeline import TopicModel
 from topiclab.pipeline.words import TermCounts
 
@@ -148,10 +149,53 @@ def test_partial_fit_keeps_ids_and_grows_topics(corpus):
 
 def test_unfitted_and_mismatched_inputs_say_what_to_do(corpus):
     texts, vectors, _ = corpus
-    with pytest.raises(TopicLabError, match="not fitted yet"):
-        TopicModel(CONFIG).predict(texts[:2], embeddings=vectors[:2])
+    for use in (lambda m: m.predict(texts[:2], embeddings=vectors[:2]), lambda m: m.save("never-written")):
+        with pytest.raises(TopicLabError, match="not fitted yet") as raised:
+            use(TopicModel(CONFIG))
+        assert isinstance(raised.value, NotFittedError)  # scikit-learn's, too
     with pytest.raises(TopicLabError, match="give one embedding row per document"):
         TopicModel(CONFIG).fit(texts, embeddings=vectors[:10])
+
+
+def test_settings_given_as_a_dict_are_checked_at_fit(corpus):
+    texts, vectors, _ = corpus
+    as_dict = TopicModel(config={"embedding": {"model": "wordllama"}}).fit(texts, embeddings=vectors)
+    np.testing.assert_array_equal(as_dict.topics_, TopicModel(CONFIG).fit(texts, embeddings=vectors).topics_)
+    wrong = TopicModel(config={"umap": {"n_neighbours": 15}})  # misspelt: stored as given, as scikit-learn asks
+    assert wrong.get_params(deep=False)["config"] == {"umap": {"n_neighbours": 15}}
+    with pytest.raises(ConfigError, match="n_neighbours"):
+        wrong.fit(texts, embeddings=vectors)
+    with pytest.raises(ConfigError, match="a RunConfig or a dict of settings"):
+        TopicModel(config="umap.n_neighbors=15").fit(texts, embeddings=vectors)
+
+
+def test_learned_attributes_are_read_from_the_state_and_cannot_be_set(fitted):
+    assert fitted.topics_ is fitted.state_.topics and fitted.topic_words_ is fitted.state_.topic_words
+    with pytest.raises(AttributeError):
+        fitted.topics_ = fitted.topics_
+
+
+#: The checks of sklearn.utils.estimator_checks that apply to an estimator of texts. The others are about
+#: numeric arrays (n_features_in_, 1D input, empty feature matrices), which a list of texts does not have.
+ESTIMATOR_CHECKS = [
+    "check_estimator_cloneable", "check_estimator_repr", "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible", "check_get_params_invariance", "check_set_params",
+    "check_do_not_raise_errors_in_init_or_set_params", "check_estimators_unfitted", "check_mixin_order",
+    "check_valid_tag_types", "check_estimator_tags_renamed", "check_fit_score_takes_y",
+    "check_estimators_fit_returns_self", "check_dont_overwrite_parameters", "check_estimators_overwrite_params",
+    "check_fit_check_is_fitted", "check_fit_idempotent", "check_estimators_pickle", "check_dict_unchanged",
+    "check_readonly_memmap_input", "check_methods_subset_invariance",
+]
+
+
+@pytest.mark.parametrize("name", ESTIMATOR_CHECKS)
+def test_scikit_learn_estimator_checks_that_apply(name):
+    """The checks that fit feed their numbers to the model as texts, embedded by WordLlama; the labels they
+    pass as `y` become known topic labels."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, name)("TopicModel", TopicModel(config={"embedding": {"model": "wordllama"}},
+                                                             progress=False))
 
 
 def test_ctfidf_is_bertopics_formula(bbc_small):

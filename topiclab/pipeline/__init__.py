@@ -3,13 +3,12 @@
 `TopicModel` is imported on first use, so modules that only read runs never load scikit-learn or numba.
 """
 
-MIN_DOCUMENTS = 20
 __all__ = ["MIN_DOCUMENTS", "TopicModel"]
 
 
 def __getattr__(name: str):
-    if name == "TopicModel":
-        from topiclab.pipeline.model import TopicModel
+    if name in __all__:
+        from topiclab.pipeline import model
 
-        return TopicModel
+        return getattr(model, name)
     raise AttributeError(f"module 'topiclab.pipeline' has no attribute {name!r}")

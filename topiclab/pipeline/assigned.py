@@ -15,18 +15,20 @@ import numpy as np
 
 from topiclab.config import RunConfig
 from topiclab.errors import TopicLabError
+from topiclab.pipeline import steps
 from topiclab.pipeline.cluster import Layers
 from topiclab.pipeline.model import NOVELTY_QUANTILE, TopicModel
 from topiclab.pipeline.neighbors import normalize
-from topiclab.pipeline.predictor import OUTLIER, Reference, decide
-from topiclab.pipeline.reduce import ReductionCache, neighbor_graph
+from topiclab.pipeline.predictor import OUTLIER
+from topiclab.pipeline.reduce import ReductionCache
+from topiclab.pipeline.topic_state import TopicState
 from topiclab.pipeline.words import TermCounts
 
 
 def model_from_topics(config: RunConfig, texts: list[str], embeddings: np.ndarray, topics: np.ndarray, *,
                       words: Optional[dict[int, list[tuple[str, float]]]] = None,
                       topic_vectors: Optional[dict[int, np.ndarray]] = None, reassign_outliers: bool = False,
-                      origin: str = "bertopic") -> TopicModel:
+                      origin: str = "bertopic", show: bool = False) -> TopicModel:
     """A TopicModel fitted to `topics` (one per text, -1 for outliers) as if its clustering had found them.
     `words` and `topic_vectors` ({topic: ...}) replace the computed ones for the topics they hold."""
     topics = np.asarray(topics, dtype=np.int64)
@@ -35,34 +37,24 @@ def model_from_topics(config: RunConfig, texts: list[str], embeddings: np.ndarra
                             "documents: give one of each per document, in order.")
     if not (topics >= 0).any():
         raise TopicLabError("Every document is an outlier (-1): there are no topics to import.")
-    keep = not reassign_outliers
-    config = config.with_overrides({"topics.outlier_reduction": "none" if keep else "neighbors"})
+    config = config.with_overrides({"topics.outlier_reduction": "neighbors" if reassign_outliers else "none"})
+    unit, everyone, cache = normalize(embeddings), np.arange(len(texts)), ReductionCache.for_config(config)
+    graph, _ = steps.cached_graph(unit, config, cache, show)  # as the fit measures novelty; maps reuse it
+    clustered = np.where(topics == OUTLIER, "", "cluster").astype(object)
+    result, reference, _ = steps.assign_rest(unit, topics, clustered, everyone, config, show)
+    state = TopicState(
+        result.topics, result.probabilities, result.assigned_by,
+        TermCounts.from_documents(texts, result.topics, config.vectorizer, cache), reference,
+        layers=Layers(topics[None, :].astype(np.int32), np.zeros(1)), level=0, layer_positions=everyone,
+        fit_sample=everyone,
+        novelty_threshold=float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1 else 0.0)
+    state.refresh_words(config)
+    state.topic_words.update({t: list(pairs) for t, pairs in (words or {}).items() if t in state.topic_words})
+    state.refresh_vectors(embeddings, config.topics.representative_docs)
+    for row, topic in enumerate(map(int, state.topic_ids)):
+        if topic_vectors and topic in topic_vectors:
+            state.topic_embeddings[row] = topic_vectors[topic]
+        state.record_lineage(topic, [], origin)
     model = TopicModel(config)
-    unit = normalize(embeddings)
-    everyone = np.arange(len(texts))
-    pool = everyone if len(texts) <= config.compute.reference_size else np.sort(np.random.default_rng(
-        config.seed).choice(everyone, config.compute.reference_size, replace=False))
-    voters = pool if keep else pool[topics[pool] != OUTLIER]
-    model.reference_ = Reference(unit[voters], topics[voters], voters, n_neighbors=config.umap.n_neighbors)
-    decided = decide(model.reference_, unit, topics, np.where(topics == OUTLIER, "", "cluster").astype(object),
-                     np.ones(len(texts), bool), threshold=config.topics.outlier_threshold, keep_outliers=keep)
-    model.topics_, model.assigned_by_, model.probabilities_ = decided.topics, decided.assigned_by, decided.probabilities
-    model.neighbors_, model.neighbor_similarities_ = decided.neighbors, decided.similarities
-    model.fit_sample_ = model.layer_positions_ = everyone
-    model.layers_, model.level_ = Layers(topics[None, :].astype(np.int32), np.zeros(1)), 0
-    similarities = neighbor_graph(unit, config.umap.n_neighbors, config.seed)[1]  # as the fit measures novelty
-    model.novelty_threshold_ = float(np.quantile(similarities[:, 1], NOVELTY_QUANTILE)) if similarities.shape[1] > 1 \
-        else 0.0
-    model.topic_names_, model.topic_kinds_, model.seed_matches_, model.zero_shot_vectors_ = {}, {}, {}, None
-    model.term_counts_ = TermCounts.from_documents(texts, model.topics_, config.vectorizer,
-                                                   ReductionCache.for_config(config))
-    model.topic_ids_ = model.term_counts_.topic_ids.copy()
-    model._refresh_words(changed=None)
-    model.topic_words_.update({t: list(pairs) for t, pairs in (words or {}).items() if t in model.topic_words_})
-    model._topic_vectors(embeddings)
-    for row, topic in enumerate(model.topic_ids_):
-        if topic_vectors and int(topic) in topic_vectors:
-            model.topic_embeddings_[row] = topic_vectors[int(topic)]
-    model.lineage_ = {int(t): {"from": [], "how": origin} for t in model.topic_ids_}
-    model.n_documents_, model.updates_, model.stage_seconds_ = len(texts), [], {}
+    model.state_ = state
     return model

@@ -1,65 +1,112 @@
 """The topic model as a scikit-learn estimator: embed -> neighbour graph -> UMAP -> cluster layers ->
 topics by neighbour vote -> c-TF-IDF words.
 
-`TopicModel(config)` only stores its settings; `fit` learns everything into attributes ending in `_`;
-`predict`/`transform` give new documents topics by the same rule the fit used for the documents it did
-not cluster, so they agree with it; `partial_fit` adds documents to a fitted model (online), keeping topic
-ids and creating topics for documents that fit none. `save`/`load` keep the state as JSON and arrays, never
-pickles. Texts are passed in (c-TF-IDF needs them); embeddings are computed through the cache when not given.
+`TopicModel(config)` only stores its settings (checked at fit); `fit` learns a `TopicState` into `state_`,
+whose parts read as the usual attributes ending in `_`; `predict`/`transform` give new documents topics by
+the same rule the fit used for the documents it did not cluster, so they agree with it; `partial_fit` adds
+documents to a fitted model (online), keeping topic ids and creating topics for documents that fit none.
+`save`/`load` keep the state as JSON and arrays, never pickles. Texts are passed in (c-TF-IDF needs them);
+embeddings are computed through the cache when not given. The fit's steps are in `steps.py`.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from topiclab.config import RunConfig, flatten
 from topiclab.errors import ConfigError, TopicLabError
-from topiclab.pipeline import MIN_DOCUMENTS, guidance
-from topiclab.pipeline.cluster import Layers, cluster
-from topiclab.pipeline.neighbors import nearest, normalize
-from topiclab.pipeline.predictor import CANDIDATES_PER_VOTER, OUTLIER, Assignment, Candidates, Reference, decide
-from topiclab.pipeline.reduce import ReductionCache, fingerprint, neighbor_graph, umap_layout
+from topiclab.pipeline import guidance, steps
+from topiclab.pipeline.cluster import Layers
+from topiclab.pipeline.edits import reduce_topics
+from topiclab.pipeline.neighbors import normalize
+from topiclab.pipeline.online import add_documents
+from topiclab.pipeline.predictor import Assignment
+from topiclab.pipeline.reduce import ReductionCache
+from topiclab.pipeline.state import load_state, save_state
+from topiclab.pipeline.topic_state import FitLayout, TopicState
 from topiclab.pipeline.words import TermCounts
 from topiclab.progress import Stopwatch, stage, wanted
 
-log = logging.getLogger(__name__)
-
+MIN_DOCUMENTS = steps.MIN_DOCUMENTS
 #: Share of fitted documents whose nearest neighbour is less similar than the novelty threshold.
 NOVELTY_QUANTILE = 0.05
+
+
+class NotFittedError(TopicLabError, SklearnNotFittedError):
+    """The model is used before `fit` (scikit-learn's NotFittedError too; kept here, not in errors.py, so
+    that importing topiclab's errors does not import scikit-learn)."""
+
+
+def _learned(name: str) -> property:
+    """A learned attribute, read from the fitted state: scikit-learn's `name_` for `state_.name`."""
+    return property(lambda model: getattr(model.state_, name), doc=f"`state_.{name}` (read-only).")
 
 
 class TopicModel(BaseEstimator):
     """Topics of embedded documents.
 
-    Parameters: `config` (a RunConfig; its umap, hdbscan, vectorizer, topics, compute, embedding and seed
-    settings apply), `embedder` (an object with `encode`, or None: `config.embedding.model` through the
-    cache), `progress` (bars per stage; None: for large corpora).
+    Parameters: `config` (a RunConfig, or a dict of its sections, checked at fit; its umap, hdbscan,
+    vectorizer, topics, compute, embedding and seed settings apply), `embedder` (an object with `encode`, a
+    model name, or None: `config.embedding.model` through the cache), `progress` (bars per stage; None: for
+    large corpora).
 
-    Learned: `topics_`, `probabilities_`, `assigned_by_` per fitted document; `topic_ids_`, `topic_sizes_`,
-    `topic_words_`, `topic_names_`, `topic_embeddings_`, `representative_docs_`, `lineage_` per topic;
-    `layers_` (clusterings of the documents at `layer_positions_`, finest first) and `level_` (the one
-    chosen), `reference_` (the voters for new documents), `term_counts_`, `fit_sample_` (the documents the
-    reduction was fitted on), `stage_seconds_`, `updates_`. Fit-time only (not saved): `graph_`, `coords_`,
-    `neighbors_` (each document's nearest reference documents), used to lay out document maps.
+    Learned: `state_` (a `TopicState`), read through `topics_`, `probabilities_`, `assigned_by_` per fitted
+    document; `topic_ids_`, `topic_sizes_`, `topic_words_`, `topic_names_`, `topic_embeddings_`,
+    `representative_docs_`, `lineage_` per topic; `layers_` (clusterings of the documents at
+    `layer_positions_`, finest first) and `level_` (the one chosen), `reference_` (the voters for new
+    documents), `term_counts_`, `fit_sample_` (the documents the reduction was fitted on), `stage_seconds_`,
+    `updates_`. Fit-time only (not saved): `state_.layout` (graph, coordinates and each document's nearest
+    reference documents), which lays out document maps.
     """
 
-    def __init__(self, config: Optional[RunConfig] = None, embedder=None, progress: Optional[bool] = None):
+    topics_ = _learned("topics")
+    probabilities_ = _learned("probabilities")
+    assigned_by_ = _learned("assigned_by")
+    topic_ids_ = _learned("topic_ids")
+    topic_sizes_ = _learned("topic_sizes")
+    topic_words_ = _learned("topic_words")
+    topic_names_ = _learned("topic_names")
+    topic_kinds_ = _learned("topic_kinds")
+    topic_embeddings_ = _learned("topic_embeddings")
+    representative_docs_ = _learned("representative_docs")
+    lineage_ = _learned("lineage")
+    layers_ = _learned("layers")
+    level_ = _learned("level")
+    layer_positions_ = _learned("layer_positions")
+    fit_sample_ = _learned("fit_sample")
+    reference_ = _learned("reference")
+    term_counts_ = _learned("term_counts")
+    ctfidf_ = _learned("ctfidf")
+    seed_matches_ = _learned("seed_matches")
+    zero_shot_vectors_ = _learned("zero_shot_vectors")
+    novelty_threshold_ = _learned("novelty_threshold")
+    n_documents_ = _learned("n_documents")
+    updates_ = _learned("updates")
+    stage_seconds_ = _learned("stage_seconds")
+
+    def __init__(self, config: Union[RunConfig, Mapping, None] = None, embedder=None, progress: Optional[bool] = None):
         self.config = config
         self.embedder = embedder
         self.progress = progress
 
     # ------------------------------------------------------------------ scikit-learn parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters; with `deep`, every setting too as `config__section__key`."""
+        """Constructor parameters; with `deep`, every setting too as `config__section__key` (none while `config`
+        is not valid: that is reported at fit, as scikit-learn expects)."""
         params = super().get_params(deep=False)
         if deep:
-            params.update({f"config__{key.replace('.', '__')}": value
-                           for key, value in flatten(self._config.to_dict()).items()})
+            try:
+                settings = flatten(self.settings.to_dict())
+            except ConfigError:
+                settings = {}
+            params.update({f"config__{key.replace('.', '__')}": value for key, value in settings.items()})
         return params
 
     def set_params(self, **params: Any) -> "TopicModel":
@@ -67,12 +114,23 @@ class TopicModel(BaseEstimator):
                     for key in list(params) if key.startswith("config__")}
         super().set_params(**params)
         if settings:
-            self.config = self._config.with_overrides(settings)
+            self.config = self.settings.with_overrides(settings)
         return self
 
     @property
-    def _config(self) -> RunConfig:
-        return self.config or RunConfig()
+    def settings(self) -> RunConfig:
+        """`config`, checked: None gives the defaults, a dict is validated (a ConfigError says what is wrong)."""
+        if self.config is None or isinstance(self.config, RunConfig):
+            return self.config or RunConfig()
+        if isinstance(self.config, Mapping):
+            return RunConfig.build(dict(self.config))
+        raise ConfigError(f"TopicModel(config=...) takes a RunConfig or a dict of settings (sections such as "
+                          f"umap, hdbscan, topics), not {type(self.config).__name__}.")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array, tags.input_tags.string = False, True  # a list of texts
+        return tags
 
     # ------------------------------------------------------------------ fitting
     def fit(self, documents: Sequence[str], y: Optional[Sequence] = None, *,
@@ -83,82 +141,101 @@ class TopicModel(BaseEstimator):
         `partitions` (a `topiclab.compute.Partitions` of the same documents, in order) runs the vote that gives
         every document its topic, and the term counts, on a Dask cluster, partition by partition; the reduction
         and clustering still run here on the fit sample, so the topics are the same as without it."""
-        config = self._config
+        config = self.settings
         texts = [str(t) for t in documents]
         watch = Stopwatch()
         show = wanted(self.progress, len(texts))
         with watch("embed"):
             embeddings = self._embeddings(texts, embeddings)
-        _check_inputs(texts, embeddings)
+        steps.check_inputs(texts, embeddings)
         unit = normalize(embeddings)
         n = len(texts)
         cache = ReductionCache.for_config(config)
 
         with watch("guidance"):
-            plan = self._guidance(texts, unit, y)
+            plan, zero_shot_vectors = self._guidance(texts, unit, y, config)
             reduced_input = unit
             if config.topics.seed_words:
                 matches = guidance.seed_matches(texts, config.topics.seed_words)
                 plan.seed_matches = {i: int((matches == i).sum()) for i in range(len(config.topics.seed_words))}
                 reduced_input = guidance.nudge(unit, matches, self._embed_words(
                     [" ".join(words) for words in config.topics.seed_words]))
-        sample = _seeded_sample(np.arange(n), config.compute.fit_sample, config.seed)
+        sample = steps.seeded_sample(np.arange(n), config.compute.fit_sample, config.seed)
         clusterable = sample  # named and labelled documents too: the granularity is the corpus's, not the rest's
         known = None if y is None else np.where(plan.fixed_by[sample] == "label", plan.fixed[sample], -1)
         with watch("neighbors"):
-            graph, graph_key = self._graph(reduced_input[sample], cache, show)
+            graph, graph_key = steps.cached_graph(reduced_input[sample], config, cache, show)
         with watch("reduce"):
-            coords = self._reduce(reduced_input[sample], graph, graph_key, known, cache, show)
+            coords = steps.cached_reduction(reduced_input[sample], graph, graph_key, known, config, cache, show)
         with watch("cluster"):
             in_sample = np.isin(sample, clusterable)
             if in_sample.sum() >= MIN_DOCUMENTS and (known is None or (known[in_sample] < 0).any()):
                 with stage("Finding clusters", show):
-                    self.layers_ = self._layers(coords[in_sample], graph_key, cache)
+                    layers = steps.cached_layers(coords[in_sample], graph_key, config, cache)
             else:  # nothing left to cluster: zero-shot names or known labels cover the corpus
-                self.layers_ = Layers(np.full((1, len(clusterable)), -1, np.int32), np.zeros(1))
-        self.fit_sample_, self.layer_positions_ = sample, clusterable
-        self.graph_, self.coords_, self.reduction_key_ = graph, coords, graph_key
-        self.novelty_threshold_ = float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1 \
-            else 0.0
-        self.level_ = self._level(self.layers_, reduced_input[clusterable])
+                layers = Layers(np.full((1, len(clusterable)), -1, np.int32), np.zeros(1))
+        clustering = {
+            "layers": layers, "level": steps.choose_level(layers, reduced_input[clusterable], config),
+            "layer_positions": clusterable, "fit_sample": sample, "zero_shot_vectors": zero_shot_vectors,
+            "novelty_threshold": float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1
+            else 0.0}
         with watch("assign"):
-            self._finish(texts, embeddings, unit, plan, show, partitions)
-        self.n_documents_ = n
-        self.updates_ = []
-        self.stage_seconds_ = {**watch.seconds, **self._finish_seconds}
+            seconds = self._finish(config, texts, embeddings, unit, plan, show, clustering, (graph, coords, graph_key),
+                                   partitions)
+        self.state_.stage_seconds = {**watch.seconds, **seconds}
         return self
 
-    def _finish(self, texts: list[str], embeddings: np.ndarray, unit: np.ndarray, plan: guidance.Guidance,
-                show: bool, partitions=None) -> None:
-        """Everything after the clustering, from the chosen layer: topics, the vote, words, vectors."""
+    def _finish(self, config: RunConfig, texts: list[str], embeddings: np.ndarray, unit: np.ndarray,
+                plan: guidance.Guidance, show: bool, clustering: dict, reduction: Optional[tuple],
+                partitions=None) -> dict[str, float]:
+        """Everything after the clustering, from the chosen layer: topics, the vote, words, vectors, into
+        `state_`; `reduction` (graph, coordinates, cache key) is kept for maps. Returns the seconds per step."""
         watch = Stopwatch()
         with watch("assign"):
-            topics, assigned_by = self._topics(self.layers_.labels[self.level_], self.layer_positions_, plan,
-                                               len(texts))
-            counts = self._assign_rest(unit, topics, assigned_by, self.fit_sample_, show, partitions)
+            topics, assigned_by = steps.topics_from_clusters(
+                clustering["layers"].labels[clustering["level"]], clustering["layer_positions"], plan, len(texts))
+            result, reference, counts = steps.assign_rest(unit, topics, assigned_by, clustering["fit_sample"], config,
+                                                          show, partitions)
         with watch("words"):
-            self._describe(texts, embeddings, self.topics_, plan, show, counts)
-            if self._config.topics.nr_topics:
-                from topiclab.pipeline.edits import reduce_topics
-
-                reduce_topics(self, self._config.topics.nr_topics, texts, embeddings)
-        self._finish_seconds = watch.seconds
+            with stage("Topic words", show, total=1, unit="pass") as bar:
+                if counts is None:
+                    counts = TermCounts.from_documents(texts, result.topics, config.vectorizer,
+                                                       ReductionCache.for_config(config))
+                bar.update()
+            kinds = dict(enumerate(plan.kinds))
+            self.state_ = TopicState(
+                result.topics, result.probabilities, result.assigned_by, counts, reference, **clustering,
+                topic_names=dict(enumerate(plan.names)), topic_kinds=kinds, seed_matches=plan.seed_matches,
+                layout=None if reduction is None else FitLayout(*reduction, result.neighbors, result.similarities))
+            self.state_.refresh_words(config)
+            self.state_.refresh_vectors(embeddings, config.topics.representative_docs)
+            for topic in map(int, self.state_.topic_ids):
+                self.state_.record_lineage(topic, [], kinds.get(topic, "fit"))
+            if config.topics.nr_topics:
+                reduce_topics(self, config.topics.nr_topics, texts, embeddings)
+        return watch.seconds
 
     def set_level(self, level: Union[int, str], documents: Sequence[str], y: Optional[Sequence] = None, *,
                   embeddings: Optional[np.ndarray] = None) -> "TopicModel":
         """Topics from another layer of the fitted cluster tree ('auto': the most persistent), without
         re-embedding or re-reducing: `documents` (and `y`, `embeddings`) are the fitted ones."""
         self._check_fitted()
+        old = self.state_
         texts = [str(t) for t in documents]
-        if len(texts) != len(self.topics_):
-            raise ConfigError(f"set_level needs the {len(self.topics_)} fitted documents, got {len(texts)}.")
-        self.config = self._config.with_overrides({"topics.level": level})
+        if len(texts) != len(old.topics):
+            raise ConfigError(f"set_level needs the {len(old.topics)} fitted documents, got {len(texts)}.")
+        self.config = self.settings.with_overrides({"topics.level": level})
+        config = self.settings
         embeddings = self._embeddings(texts, embeddings)
         unit = normalize(embeddings)
-        self.level_ = self._level(self.layers_, unit[self.layer_positions_])
-        plan = self._guidance(texts, unit, y)
-        plan.seed_matches = self.seed_matches_
-        self._finish(texts, embeddings, unit, plan, wanted(self.progress, len(texts)))
+        plan, zero_shot_vectors = self._guidance(texts, unit, y, config)
+        plan.seed_matches = old.seed_matches
+        clustering = {"layers": old.layers, "level": steps.choose_level(old.layers, unit[old.layer_positions], config),
+                      "layer_positions": old.layer_positions, "fit_sample": old.fit_sample,
+                      "zero_shot_vectors": zero_shot_vectors, "novelty_threshold": old.novelty_threshold}
+        reduction = None if old.layout is None else (old.layout.graph, old.layout.coords, old.layout.reduction_key)
+        self._finish(config, texts, embeddings, unit, plan, wanted(self.progress, len(texts)), clustering, reduction)
+        self.state_.updates, self.state_.stage_seconds = old.updates, old.stage_seconds
         return self
 
     def fit_transform(self, documents: Sequence[str], y: Optional[Sequence] = None, *,
@@ -181,20 +258,13 @@ class TopicModel(BaseEstimator):
         zero-shot names count fully for documents that reach their threshold."""
         self._check_fitted()
         unit = normalize(self._embeddings([str(t) for t in documents], embeddings))
-        keep = self._config.topics.outlier_reduction == "none"
-        shares = self.reference_.distribution(unit, self.topic_ids_, keep_outliers=keep)
-        named = self._zero_shot_of(unit)
-        if named is not None:
-            hit = named >= 0
-            shares[hit] = 0.0
-            shares[hit, np.searchsorted(self.topic_ids_, named[hit])] = 1.0
-        return shares
+        return self.state_.distribution(unit, self.settings.topics)
 
     def assign(self, documents: Sequence[str], *, embeddings: Optional[np.ndarray] = None) -> Assignment:
         """Topics, probabilities and nearest reference documents of new documents."""
         self._check_fitted()
         unit = normalize(self._embeddings([str(t) for t in documents], embeddings))
-        return self._predict_unit(unit)
+        return self.state_.assign(unit, self.settings.topics)
 
     # ------------------------------------------------------------------ online
     def partial_fit(self, documents: Sequence[str], y: Optional[Sequence] = None, *,
@@ -203,10 +273,8 @@ class TopicModel(BaseEstimator):
         and grow; documents that fit no topic (less similar to every reference document than 95% of the fitted
         documents are to theirs) form new topics when enough of them cluster together. Every document gets
         a topic; `updates_` logs what each call did."""
-        if not hasattr(self, "topic_ids_"):
+        if not hasattr(self, "state_"):
             return self.fit(documents, y, embeddings=embeddings)
-        from topiclab.pipeline.online import add_documents
-
         texts = [str(t) for t in documents]
         embeddings = self._embeddings(texts, embeddings)
         add_documents(self, texts, embeddings, y)
@@ -214,21 +282,23 @@ class TopicModel(BaseEstimator):
 
     # ------------------------------------------------------------------ saving
     def save(self, path: Union[str, Path]) -> Path:
-        from topiclab.pipeline.state import save_model
-
-        return save_model(self, Path(path))
+        self._check_fitted()
+        return save_state(self.state_, self.settings, Path(path))
 
     @classmethod
     def load(cls, path: Union[str, Path], config: Optional[RunConfig] = None, embedder=None) -> "TopicModel":
         """A saved model; `config` replaces the saved settings' machine-specific parts (see RunConfig)."""
-        from topiclab.pipeline.state import load_model
-
-        return load_model(Path(path), config=config, embedder=embedder)
+        state, config = load_state(Path(path), config)
+        model = cls(config, embedder=embedder)
+        model.state_ = state
+        return model
 
     # ------------------------------------------------------------------ internals
     def _check_fitted(self) -> None:
-        if not hasattr(self, "reference_"):
-            raise TopicLabError("This TopicModel is not fitted yet: call fit(documents) first.")
+        try:
+            check_is_fitted(self, "state_")
+        except SklearnNotFittedError:
+            raise NotFittedError("This TopicModel is not fitted yet: call fit(documents) first.") from None
 
     def _embeddings(self, texts: list[str], embeddings: Optional[np.ndarray]) -> np.ndarray:
         if embeddings is not None:
@@ -239,12 +309,12 @@ class TopicModel(BaseEstimator):
             return embeddings
         from topiclab.embed import embed_documents
 
-        vectors, _ = embed_documents(texts, self._config.embedding, embedder=self._embedder(),
+        vectors, _ = embed_documents(texts, self.settings.embedding, embedder=self._embedder(),
                                      progress=wanted(self.progress, len(texts)))
-        if hasattr(self, "reference_") and vectors.shape[1] != self.reference_.vectors.shape[1]:
+        fitted = self.state_.reference.vectors.shape[1] if hasattr(self, "state_") else vectors.shape[1]
+        if vectors.shape[1] != fitted:
             raise TopicLabError(f"The embedding model gives {vectors.shape[1]} dimensions but this model was fitted "
-                                f"on {self.reference_.vectors.shape[1]}: embed with the model it was fitted with "
-                                "(embedding.model).")
+                                f"on {fitted}: embed with the model it was fitted with (embedding.model).")
         return vectors
 
     def _embedder(self):
@@ -252,19 +322,21 @@ class TopicModel(BaseEstimator):
             return self.embedder
         from topiclab.embed import resolve_embedder
 
-        config = self._config.embedding
+        config = self.settings.embedding
         return resolve_embedder(self.embedder, config.device, config.precision, config.cache_dir)
 
     def _embed_words(self, phrases: list[str]) -> np.ndarray:
         return normalize(self._embeddings(phrases, None))
 
-    def _guidance(self, texts: list[str], unit: np.ndarray, y: Optional[Sequence]) -> guidance.Guidance:
-        config = self._config.topics
+    def _guidance(self, texts: list[str], unit: np.ndarray, y: Optional[Sequence],
+                  settings: RunConfig) -> tuple[guidance.Guidance, Optional[np.ndarray]]:
+        """What zero-shot names and known labels fix before clustering, and the names' vectors."""
+        config = settings.topics
         plan = guidance.Guidance(fixed=np.full(len(texts), -1, np.int64), fixed_by=np.full(len(texts), "", object))
-        self.zero_shot_vectors_ = None
+        zero_shot_vectors = None
         if config.zero_shot:
-            self.zero_shot_vectors_ = self._embed_words(config.zero_shot)
-            named, _ = guidance.zero_shot(unit, self.zero_shot_vectors_, config.zero_shot_threshold)
+            zero_shot_vectors = self._embed_words(config.zero_shot)
+            named, _ = guidance.zero_shot(unit, zero_shot_vectors, config.zero_shot_threshold)
             plan.names, plan.kinds = list(config.zero_shot), ["zero-shot"] * len(config.zero_shot)
             plan.fixed[named >= 0], plan.fixed_by[named >= 0] = named[named >= 0], "zero-shot"
         if y is not None:
@@ -286,185 +358,4 @@ class TopicModel(BaseEstimator):
             ids = np.asarray(ids)
             labelled = codes >= 0
             plan.fixed[labelled], plan.fixed_by[labelled] = ids[codes[labelled]], "label"
-        return plan
-
-    def _graph(self, vectors: np.ndarray, cache: ReductionCache, show: bool):
-        config = self._config
-        key = {"stage": "graph", "vectors": fingerprint(vectors), "n_neighbors": config.umap.n_neighbors,
-               "seed": config.seed, "version": 1}
-        with stage(f"Neighbour graph of {len(vectors):,} documents", show):
-            arrays = cache.get_or_compute(key, lambda: dict(zip(
-                ("indices", "similarities"), neighbor_graph(vectors, config.umap.n_neighbors, config.seed))))
-        return (arrays["indices"], arrays["similarities"]), key
-
-    def _reduce(self, vectors: np.ndarray, graph, graph_key: dict, known: Optional[np.ndarray],
-                cache: ReductionCache, show: bool) -> np.ndarray:
-        config = self._config
-        umap = config.umap
-        key = {**graph_key, "stage": "reduce", "umap": umap.model_dump(mode="json"),
-               "labels": None if known is None else fingerprint(known)}
-
-        def compute():
-            return {"coords": umap_layout(vectors, graph, umap.n_components, min_dist=umap.min_dist,
-                                          n_epochs=umap.n_epochs or 200, init=umap.init, seed=config.seed,
-                                          progress=show, target=known)}
-
-        with stage(f"Reducing to {umap.n_components} dimensions", show and not config.compute.cache):
-            return cache.get_or_compute(key, compute)["coords"]
-
-    def _layers(self, coords: np.ndarray, graph_key: dict, cache: ReductionCache) -> Layers:
-        """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
-        key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
-               "hdbscan": self._config.hdbscan.model_dump(mode="json")}
-        arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, self._config.hdbscan)))
-        return Layers(arrays["labels"], arrays["persistence"])
-
-    def _level(self, layers: Layers, unit_vectors: np.ndarray) -> int:
-        level = self._config.topics.level
-        if level == "auto":
-            return layers.choose(unit_vectors)
-        if level >= len(layers.labels):
-            raise ConfigError(f"topics.level is {level}, but this corpus has {len(layers.labels)} layers "
-                              f"(0 to {len(layers.labels) - 1}, with {layers.n_topics} topics).")
-        return int(level)
-
-    def _topics(self, clusters: np.ndarray, positions: np.ndarray, plan: guidance.Guidance, n: int):
-        """Topic per document from the clusters (of the documents at `positions`) and the fixed documents;
-        -1 where the vote must decide."""
-        topics = np.full(n, OUTLIER, np.int64)
-        assigned_by = np.full(n, "", object)
-        label_of = np.where(np.isin(plan.fixed_by[positions], ("label", "zero-shot")), plan.fixed[positions], -1)
-        clustered = guidance.clusters_to_topics(clusters, label_of, plan.n_named, label_offset=0)
-        topics[positions] = clustered
-        assigned_by[positions[clustered >= 0]] = "cluster"
-        fixed = plan.fixed >= 0
-        topics[fixed], assigned_by[fixed] = plan.fixed[fixed], plan.fixed_by[fixed]
-        self.topic_names_ = {i: name for i, name in enumerate(plan.names)}
-        self.topic_kinds_ = {i: kind for i, kind in enumerate(plan.kinds)}
-        self.seed_matches_ = plan.seed_matches
-        return topics, assigned_by
-
-    def _assign_rest(self, unit: np.ndarray, topics: np.ndarray, assigned_by: np.ndarray, sample: np.ndarray,
-                     show: bool, partitions=None) -> Optional[TermCounts]:
-        """Reference from the decided documents; the vote for the others; honest probabilities for all. With
-        `partitions` (see `fit`) the vote runs on the cluster, which also returns the term counts."""
-        config = self._config
-        in_sample = np.zeros(len(topics), bool)
-        in_sample[sample] = True
-        decided = np.flatnonzero((topics != OUTLIER) & in_sample)  # voters have map coordinates: all sampled
-        keep = config.topics.outlier_reduction == "none"
-        pool = np.union1d(decided, sample) if keep else decided
-        if len(pool) == 0:
-            raise TopicLabError("No topics were found: every document was left in no cluster. Lower "
-                                "hdbscan.min_samples or give more documents.")
-        candidate_pool = sample if len(sample) <= config.compute.reference_size else np.sort(
-            np.random.default_rng(config.seed).choice(sample, config.compute.reference_size, replace=False))
-        chosen = candidate_pool if keep else candidate_pool[topics[candidate_pool] != OUTLIER]
-        self.reference_ = Reference(unit[chosen], topics[chosen], chosen, n_neighbors=config.umap.n_neighbors)
-        centroids = None
-        if config.topics.outlier_reduction == "centroids":
-            ids = np.unique(topics[topics != OUTLIER])
-            centroids = (ids, normalize(np.vstack([unit[topics == t].mean(axis=0) for t in ids])))
-        rule = {"threshold": config.topics.outlier_threshold, "keep_outliers": keep, "centroids": centroids}
-        counts = None
-        if partitions is None:
-            candidates = self._candidates(unit, candidate_pool, show)
-            with stage("Topics by neighbour vote", show, total=len(unit), unit="doc") as bar:
-                result = decide(self.reference_, unit, topics, assigned_by, in_sample, **rule, progress=bar.update,
-                                candidates=candidates)
-        else:  # the same rule, partition by partition on the cluster, with each partition's term counts
-            result, counts = partitions.assign(self.reference_, topics, assigned_by, in_sample, rule,
-                                               config.vectorizer)
-        self.topics_, self.assigned_by_, self.probabilities_ = result.topics, result.assigned_by, result.probabilities
-        self.neighbors_, self.neighbor_similarities_ = result.neighbors, result.similarities
-        return counts
-
-    def _candidates(self, unit: np.ndarray, pool: np.ndarray, show: bool) -> Candidates:
-        """Every document's nearest pool documents (CANDIDATES_PER_VOTER times the vote's), cached by the
-        embeddings and the pool: the pool is drawn without looking at topics, so re-fits and level changes
-        find it here."""
-        k = CANDIDATES_PER_VOTER * self._config.umap.n_neighbors
-        key = {"stage": "candidates", "vectors": fingerprint(unit), "pool": fingerprint(pool), "k": k}
-
-        def search() -> dict:
-            with stage("Nearest reference documents", show, total=len(unit), unit="doc") as bar:
-                indices, similarities = nearest(unit, unit[pool], k, progress=bar.update)
-            return {"indices": indices.astype(np.int32), "similarities": similarities}  # rows of a pool < 2**31
-
-        arrays = ReductionCache.for_config(self._config).get_or_compute(key, search)
-        return Candidates(pool, arrays["indices"], arrays["similarities"])
-
-    def _describe(self, texts: list[str], embeddings: np.ndarray, topics: np.ndarray, plan: guidance.Guidance,
-                  show: bool, counts: Optional[TermCounts] = None) -> None:
-        """Words, sizes, centroids, representative documents and lineage of every topic (`counts`: the term
-        counts per topic when the cluster already summed them)."""
-        with stage("Topic words", show, total=1, unit="pass") as bar:
-            self.term_counts_ = counts if counts is not None else \
-                TermCounts.from_documents(texts, topics, self._config.vectorizer, ReductionCache.for_config(self._config))
-            bar.update()
-        self.topic_ids_ = self.term_counts_.topic_ids.copy()
-        self._refresh_words(changed=None)
-        self._topic_vectors(embeddings)
-        self.lineage_ = {int(t): {"from": [], "how": self.topic_kinds_.get(int(t), "fit")} for t in self.topic_ids_}
-
-    def _refresh_words(self, changed: Optional[set[int]]) -> None:
-        """c-TF-IDF, sizes, and the words of `changed` topics (all when None; the others keep theirs)."""
-        config = self._config
-        seed_words = tuple(w for words in config.topics.seed_words for w in words)
-        self.ctfidf_ = self.term_counts_.ctfidf(config.vectorizer, len(self.topics_), seed_words,
-                                                config.topics.seed_multiplier)
-        words = self.term_counts_.top_words(self.ctfidf_, config.topics.top_n_words)
-        old = getattr(self, "topic_words_", {})
-        self.topic_words_ = {t: (words[t] if changed is None or t in changed or t not in old else old[t])
-                             for t in map(int, self.topic_ids_)}
-        self.topic_sizes_ = {int(t): int((self.topics_ == t).sum()) for t in self.topic_ids_}
-
-    def _topic_vectors(self, embeddings: np.ndarray) -> None:
-        """Centroids and the documents closest to them (`representative_docs_`), from every document."""
-        unit = normalize(embeddings)
-        centroids, representative = [], {}
-        for topic in self.topic_ids_:
-            members = np.flatnonzero(self.topics_ == topic)
-            centroid = embeddings[members].mean(axis=0) if len(members) else np.zeros(embeddings.shape[1], np.float32)
-            centroids.append(centroid)
-            if len(members):
-                closeness = unit[members] @ (centroid / max(np.linalg.norm(centroid), 1e-12))
-                representative[int(topic)] = members[np.argsort(-closeness, kind="stable")][
-                    :self._config.topics.representative_docs].tolist()
-        self.topic_embeddings_ = np.vstack(centroids).astype(np.float32)
-        self.representative_docs_ = representative
-
-    def _zero_shot_of(self, unit: np.ndarray) -> Optional[np.ndarray]:
-        if getattr(self, "zero_shot_vectors_", None) is None:
-            return None
-        named, _ = guidance.zero_shot(unit, self.zero_shot_vectors_, self._config.topics.zero_shot_threshold)
-        return named
-
-    def _predict_unit(self, unit: np.ndarray) -> Assignment:
-        config = self._config
-        centroids = None
-        if config.topics.outlier_reduction == "centroids":
-            keep = self.topic_ids_ != OUTLIER
-            centroids = (self.topic_ids_[keep], normalize(self.topic_embeddings_[keep]))
-        result = self.reference_.assign(unit, threshold=config.topics.outlier_threshold,
-                                        keep_outliers=config.topics.outlier_reduction == "none", centroids=centroids)
-        named = self._zero_shot_of(unit)
-        if named is not None:
-            hit = named >= 0
-            result.topics[hit] = named[hit]
-            result.probabilities[hit] = 1.0
-        return result
-
-
-def _seeded_sample(positions: np.ndarray, size: int, seed: int) -> np.ndarray:
-    if len(positions) <= size:
-        return positions
-    return np.sort(np.random.default_rng(seed).choice(positions, size, replace=False))
-
-
-def _check_inputs(texts: list[str], embeddings: np.ndarray) -> None:
-    if len(texts) < MIN_DOCUMENTS:
-        raise TopicLabError(f"{len(texts)} documents are too few to find topics: give at least {MIN_DOCUMENTS}.")
-    if not np.isfinite(embeddings).all():
-        row = int(np.flatnonzero(~np.isfinite(embeddings).all(axis=1))[0])
-        raise TopicLabError(f"Embedding row {row} holds NaN or infinite values; recompute the embeddings.")
+        return plan, zero_shot_vectors

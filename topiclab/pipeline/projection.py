@@ -12,7 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from topiclab.config import ProjectionConfig
+from topiclab.pipeline.neighbors import normalize
+from topiclab.pipeline.predictor import Reference
 from topiclab.pipeline.reduce import ReductionCache, fingerprint, principal_components, umap_layout
+from topiclab.pipeline.steps import cached_graph, cached_reduction
+from topiclab.pipeline.topic_state import FitLayout
 from topiclab.progress import stage
 
 DIMENSIONS = {"2d": 2, "3d": 3}
@@ -25,20 +29,24 @@ def project(model, unit_vectors: np.ndarray, config: ProjectionConfig, seed: int
 
     2D: the fit sample laid out on the clustering's graph; 3D: a seeded subset of it (`sample_3d`) laid out
     from its clustering coordinates (a 3D view shows only a sample anyway). Everything else is placed."""
-    sample = model.fit_sample_
-    key = {**model.reduction_key_, "projection": config.model_dump(mode="json"),
-           "start": fingerprint(model.coords_)}
+    return _project(model.state_.fit_sample, model.state_.layout, unit_vectors, config, seed, cache, show, keys)
+
+
+def _project(sample: np.ndarray, layout: FitLayout, unit_vectors: np.ndarray, config: ProjectionConfig, seed: int,
+             cache: ReductionCache, show: bool, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    key = {**layout.reduction_key, "projection": config.model_dump(mode="json"),
+           "start": fingerprint(layout.coords)}
     result = {}
     if "2d" in keys:
         with stage(f"Map layout of {len(sample):,} documents", show):
             laid_out = cache.get_or_compute({**key, "stage": "map2d"}, lambda: {"coords": umap_layout(
-                unit_vectors[sample], model.graph_, 2, min_dist=config.min_dist, n_epochs=config.n_epochs,
-                init=principal_components(model.coords_, 2), seed=seed, progress=show)})["coords"]
-        result["2d"] = _everyone(model, laid_out, len(unit_vectors), seed)
+                unit_vectors[sample], layout.graph, 2, min_dist=config.min_dist, n_epochs=config.n_epochs,
+                init=principal_components(layout.coords, 2), seed=seed, progress=show)})["coords"]
+        result["2d"] = _everyone(sample, layout, laid_out, len(unit_vectors), seed)
     if "3d" in keys:
         laid_out = cache.get_or_compute({**key, "stage": "map3d"},
-                                        lambda: {"coords": _layout_3d(model.coords_, config, seed)})["coords"]
-        result["3d"] = _everyone(model, laid_out, len(unit_vectors), seed)
+                                        lambda: {"coords": _layout_3d(layout.coords, config, seed)})["coords"]
+        result["3d"] = _everyone(sample, layout, laid_out, len(unit_vectors), seed)
     return result
 
 
@@ -74,17 +82,15 @@ def _euclidean_graph(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     return indices.astype(np.int64), (1.0 - distances).astype(np.float32)
 
 
-def _everyone(model, sample_coords: np.ndarray, n: int, seed: int) -> np.ndarray:
+def _everyone(sample: np.ndarray, layout: FitLayout, sample_coords: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Coordinates for all n documents: the fit sample's own, the others at their vote neighbours."""
-    sample = model.fit_sample_
     coords = np.zeros((n, sample_coords.shape[1]), np.float32)
     coords[sample] = sample_coords
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
     if len(rest):
         row_in_sample = np.full(n, -1, np.int64)  # a table, not a binary search per neighbour (9M at 607k)
         row_in_sample[sample] = np.arange(len(sample))
-        coords[rest] = place(sample_coords, row_in_sample[model.neighbors_[rest]],
-                             model.neighbor_similarities_[rest], seed)
+        coords[rest] = place(sample_coords, row_in_sample[layout.neighbors[rest]], layout.similarities[rest], seed)
     return coords
 
 
@@ -93,19 +99,17 @@ def project_saved(model, embeddings: np.ndarray, config: ProjectionConfig, seed:
     """Map coordinates for a loaded model's fitted documents (a run saved without them): the same graph and
     clustering layout as the fit (from the cache when this machine fitted the run, else computed again, which
     gives the same seeded result), and documents outside the fit sample placed by their neighbours."""
-    from topiclab.pipeline.neighbors import normalize
-    from topiclab.pipeline.predictor import Reference
-
     unit = normalize(embeddings)
-    sample = model.fit_sample_
-    model.graph_, model.reduction_key_ = model._graph(unit[sample], cache, show)
-    model.coords_ = model._reduce(unit[sample], model.graph_, model.reduction_key_, None, cache, show)
-    anchors = np.isin(model.reference_.positions, sample)
-    voters = Reference(model.reference_.vectors[anchors], model.reference_.topics[anchors],
-                       model.reference_.positions[anchors], model.reference_.n_neighbors)
+    state, settings = model.state_, model.settings
+    sample = state.fit_sample
+    graph, graph_key = cached_graph(unit[sample], settings, cache, show)
+    coords = cached_reduction(unit[sample], graph, graph_key, None, settings, cache, show)
+    anchors = np.isin(state.reference.positions, sample)
+    voters = Reference(state.reference.vectors[anchors], state.reference.topics[anchors],
+                       state.reference.positions[anchors], state.reference.n_neighbors)
     result = voters.assign(unit, keep_outliers=True)
-    model.neighbors_, model.neighbor_similarities_ = result.neighbors, result.similarities
-    return project(model, unit, config, seed, cache, show, keys)
+    layout = FitLayout(graph, coords, graph_key, result.neighbors, result.similarities)
+    return _project(sample, layout, unit, config, seed, cache, show, keys)
 
 
 def place(anchor_coords: np.ndarray, neighbors: np.ndarray, similarities: np.ndarray, seed: int) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.config import RunConfig
+from topiclab.results.writer import save_run
 
 OUTLIER = -1
 
@@ -75,8 +76,6 @@ class TopicRun:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Union[str, Path, None] = None) -> Path:
-        from topiclab.results.store import save_run
-
         return save_run(self, path or self.path)
 
     def __eq__(self, other: object) -> bool:

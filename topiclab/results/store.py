@@ -1,17 +1,13 @@
-"""Save and load run folders, atomically, reading nothing that can run code.
+"""Load run folders, reading nothing that can run code (writing them is `writer.py`'s).
 
-A run is written to a hidden temporary folder beside its destination and renamed into place only when
-every file is written, manifest last: a run killed half-way leaves nothing that looks complete. Loading
-reads Parquet, JSON, YAML (safe loader) and NumPy arrays without pickles; a damaged file gives a RunError
-naming it. A run folder may come from anyone: settings in it that name an endpoint, a key variable, a
-local path or a cluster address are not used (`trusted_settings=True` is the documented opt-in).
+Loading reads Parquet, JSON, YAML (safe loader) and NumPy arrays without pickles; a damaged file gives a
+RunError naming it. A run folder may come from anyone: settings in it that name an endpoint, a key
+variable, a local path or a cluster address are not used (`trusted_settings=True` is the documented opt-in).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Optional, Union
@@ -22,32 +18,10 @@ import yaml
 
 from topiclab.config import RunConfig
 from topiclab.errors import ConfigError, RunError
-from topiclab.files import replace_folder, spreadsheet_safe, umask
 from topiclab.results.run import TopicRun
+from topiclab.results.writer import FORMAT_VERSION, MODEL_FOLDER
 
-FORMAT_VERSION = 2
-_LIST_JOINER = " | "
 REQUIRED_FILES = ("manifest.json", "config.yaml", "documents.parquet", "topics.parquet")
-MODEL_FOLDER = "model"
-
-
-def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
-    if path is None:
-        raise RunError("This run has no folder yet: pass one, e.g. run.save('outputs/my-run').")
-    path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not (path / "manifest.json").exists() and any(path.iterdir()):
-        raise RunError(f"{path} exists and is not a topiclab run; choose another output folder.")
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    staging.chmod(0o777 & ~umask())  # mkdtemp makes it private; a run folder is meant to be shared
-    try:
-        _write_files(run, staging)
-        replace_folder(staging, path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    run.path = path
-    return path
 
 
 def load_run(path: Union[str, Path], trusted_settings: bool = False, arrays: bool = True) -> TopicRun:
@@ -97,28 +71,6 @@ def load_model(run: TopicRun):
     return run.model
 
 
-def _write_files(run: TopicRun, folder: Path) -> None:
-    run.documents.to_parquet(folder / "documents.parquet", index=False)
-    run.topics.to_parquet(folder / "topics.parquet", index=False)
-    _topics_csv(run.topics).to_csv(folder / "topics.csv", index=False)
-    (folder / "config.yaml").write_text(run.config.to_yaml(), encoding="utf-8")
-    if run.embeddings is not None:
-        np.save(folder / "embeddings.npy", run.embeddings)
-    if run.topic_embeddings is not None:
-        np.save(folder / "topic_embeddings.npy", run.topic_embeddings)
-    if run.projections:
-        np.savez(folder / "projections.npz", **run.projections)
-    if run.levels is not None:
-        run.levels.to_parquet(folder / "levels.parquet", index=False)
-    if run.model is not None:
-        run.model.save(folder / MODEL_FOLDER)
-    elif run.path is not None and (run.path / MODEL_FOLDER).is_dir():
-        shutil.copytree(run.path / MODEL_FOLDER, folder / MODEL_FOLDER)
-    manifest = {**run.manifest, "format_version": FORMAT_VERSION}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    run.manifest = manifest
-
-
 def _read(path: Path, reader):
     """`reader(path)`, or a RunError naming the damaged file."""
     try:
@@ -148,18 +100,6 @@ def _npz(path: Path) -> dict[str, np.ndarray]:
 
 def _optional_array(path: Path) -> Optional[np.ndarray]:
     return _read(path, lambda p: np.load(p, allow_pickle=False)) if path.exists() else None
-
-
-def _topics_csv(topics: pd.DataFrame) -> pd.DataFrame:
-    flat = topics.copy()
-    for column in flat.columns:
-        if flat[column].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
-            flat[column] = flat[column].map(lambda v: _LIST_JOINER.join(_fmt(x) for x in v))
-    return spreadsheet_safe(flat)
-
-
-def _fmt(value) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value).replace("\n", " ")
 
 
 def _lists_back(frame: pd.DataFrame) -> pd.DataFrame:

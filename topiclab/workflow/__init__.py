@@ -7,7 +7,7 @@ Names are imported on first use: a process that only fits does not load the edit
 from importlib import import_module
 
 _EXPORTS = {"fit_run": "fit", "resolve_config": "fit", "assign_topics": "update", "update_run": "update",
-            "merge": "edit", "move": "edit", "set_level": "edit", "split": "edit"}
+            "merge": "edit", "move": "edit", "set_level": "level", "split": "edit"}
 __all__ = sorted(_EXPORTS)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.results import OUTLIER, TopicRun
+from topiclab.workflow.edit import merge, move
 
 #: A pair of topics matches when their shared documents are at least this share of either topic.
 MATCH = 0.5
@@ -64,8 +65,6 @@ def carry_over(previous: TopicRun | None, run: TopicRun) -> dict:
 
 
 def _replay_edits(previous: TopicRun, run: TopicRun, matches: dict, report: dict) -> None:
-    from topiclab.workflow.edit import merge, move
-
     for edit in previous.manifest.get("edits", []):
         if edit.get("op") == "merge":
             targets = list(dict.fromkeys(matches[t][0] for t in edit["topics"] if t in matches))

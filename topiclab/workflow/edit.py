@@ -1,4 +1,4 @@
-"""Edits of a saved run, by hand: merge topics, split one, move documents, choose another granularity.
+"""Edits of a saved run, by hand: merge topics, split one, move documents (another granularity: `level.py`).
 
 Each edit changes the run's model (see `topiclab.pipeline.edits`), rebuilds the run's tables, recomputes
 label aspects only for the topics that changed, logs itself in the manifest's `edits` (a re-fit replays
@@ -29,7 +29,7 @@ RunLike = Union[TopicRun, str, Path]
 
 def merge(run: RunLike, groups: Sequence[Sequence[int]], save: bool = True) -> TopicRun:
     """Merge each group of topics into its first topic."""
-    run, model = _open(run)
+    run, model = open_run(run)
     before = _topic_sets(run)
     edits.merge_topics(model, groups, _texts(run), _embeddings(run))
     return _finish(run, model, before, {"op": "merge", "topics": [int(t) for g in groups for t in g],
@@ -38,7 +38,7 @@ def merge(run: RunLike, groups: Sequence[Sequence[int]], save: bool = True) -> T
 
 def split(run: RunLike, topic: int, parts: Optional[int] = None, save: bool = True) -> TopicRun:
     """Split a topic into `parts` (k-means) or the clusters its documents form; the largest part keeps the id."""
-    run, model = _open(run)
+    run, model = open_run(run)
     before = _topic_sets(run)
     created = edits.split_topic(model, int(topic), _texts(run), _embeddings(run), parts)
     return _finish(run, model, before, {"op": "split", "topic": int(topic), "into": [int(t) for t in created]}, save)
@@ -46,7 +46,7 @@ def split(run: RunLike, topic: int, parts: Optional[int] = None, save: bool = Tr
 
 def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True) -> TopicRun:
     """Put the documents with these doc_ids into `topic` (an existing id, or a new one)."""
-    run, model = _open(run)
+    run, model = open_run(run)
     wanted = pd.Index([str(d) for d in doc_ids])
     ids = run.documents["doc_id"].astype(str)
     missing = wanted.difference(ids)
@@ -59,29 +59,8 @@ def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True) -> Topi
     return _finish(run, model, before, {"op": "move", "topic": int(topic), "doc_ids": wanted.tolist()}, save)
 
 
-def set_level(run: RunLike, level: Union[int, str], save: bool = True) -> TopicRun:
-    """Topics from another granularity of the fitted cluster tree ('auto': the most persistent), without
-    re-embedding or re-reducing. Hand-set labels move to the matching topics; earlier edits are replayed."""
-    from topiclab.workflow.carry import carry_over
-
-    run, model = _open(run)
-    if run.documents["batch"].max() > 0:
-        raise ConfigError("This run has online updates; choose the level before updating, or fit it again.")
-    previous = TopicRun(run.documents.copy(), run.topics.copy(), run.config, dict(run.manifest))
-    labels = run.documents["label"].tolist() if "label" in run.documents else None
-    model.set_level(level, _texts(run), labels, embeddings=_embeddings(run))
-    run.config = model.config
-    run.manifest.pop("manual_labels", None)
-    run.manifest["edits"] = []
-    _rebuild(run, model, changed=None)
-    carry_over(previous, run)
-    run.manifest.setdefault("levels_chosen", []).append({"level": model.level_, "at": _now()})
-    if save and run.path is not None:
-        run.save()
-    return run
-
-
-def _open(run: RunLike) -> tuple[TopicRun, object]:
+def open_run(run: RunLike) -> tuple[TopicRun, object]:
+    """The run (loaded when given its folder) and its fitted model; editing needs the saved embeddings."""
     run = run if isinstance(run, TopicRun) else load_run(run)
     if run.embeddings is None:
         raise RunError(f"Run {run.name!r} has no saved embeddings (embeddings.npy): fit it again to edit it.")
@@ -103,7 +82,7 @@ def _topic_sets(run: TopicRun) -> dict[int, frozenset]:
 def _finish(run: TopicRun, model, before: dict[int, frozenset], edit: dict, save: bool) -> TopicRun:
     after = {int(t): frozenset(np.flatnonzero(model.topics_ == t)) for t in model.topic_ids_}
     changed = {t for t in after if before.get(t) != after[t]}
-    _rebuild(run, model, changed)
+    rebuild(run, model, changed)
     for topic in set(before) - set(after):  # a topic that went away takes its hand-set label with it
         label = run.manifest.get("manual_labels", {}).pop(str(topic), None)
         if label is not None:
@@ -114,7 +93,7 @@ def _finish(run: TopicRun, model, before: dict[int, frozenset], edit: dict, save
     return run
 
 
-def _rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
+def rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
     """The run's tables from the edited model; aspects recomputed for `changed` topics (all when None)."""
     started = time.perf_counter()
     documents = run.documents.copy()

@@ -8,12 +8,14 @@ traitlets. Setting `query` (and `mode`) or `selected_points` from Python does th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anywidget
 import pandas as pd
 import traitlets
 
-from topiclab.figures.docmap.figure import DocumentMap
+if TYPE_CHECKING:  # the map builds its widget (DocumentMap.widget), so the widget only names it
+    from topiclab.figures.docmap.figure import DocumentMap
 
 
 class MapWidget(anywidget.AnyWidget):
