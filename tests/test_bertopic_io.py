@@ -20,7 +20,7 @@ from topiclab.config import EmbeddingConfig
 from topiclab.embed import embed_documents
 from topiclab.errors import ConfigError, EmbeddingError, RunError
 from topiclab.interop import bertopic as interop
-from topiclab.interop import export_bertopic, from_bertopic, to_bertopic
+from topiclab.interop import bertopic_export, export_bertopic, from_bertopic, to_bertopic
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDLLAMA = EmbeddingConfig(model="wordllama")
@@ -217,14 +217,14 @@ def test_an_edited_run_with_gaps_in_its_topic_ids_exports_numbered_from_zero(fit
 
 
 def test_to_bertopic_without_the_package_says_which_pip_command_adds_it(fitted_run, monkeypatch):
-    monkeypatch.setattr(interop, "installed", lambda module: False)
+    monkeypatch.setattr(bertopic_export, "installed", lambda module: False)
     with pytest.raises(ConfigError) as error:
         to_bertopic(fitted_run)
     message = str(error.value)
     assert "\n" not in message and message.endswith("-m pip install 'bertopic>=0.17'")
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert tuple(extras["bertopic"]) == interop.BERTOPIC_REQUIREMENTS and "bertopic" in extras["test"][3]
+    assert tuple(extras["bertopic"]) == bertopic_export.BERTOPIC_REQUIREMENTS and "bertopic" in extras["test"][3]
 
 
 def test_an_imported_aspect_topiclab_does_not_compute_survives_an_edit(fitted_run, tmp_path):

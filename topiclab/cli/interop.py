@@ -62,7 +62,7 @@ def export_bertopic(
 ) -> None:
     """Write a run as a BERTopic model folder that `BERTopic.load(OUTPUT)` opens: topics, sizes, c-TF-IDF words
     and scores, labels as custom labels, topic embeddings and the embedding model's name."""
-    from topiclab.interop.bertopic import export_bertopic as export
+    from topiclab.interop.bertopic_export import export_bertopic as export
 
     path = export(run_dir, output)
     typer.echo(f"Wrote the BERTopic model to {printable(path)}; open it with BERTopic.load({str(path)!r}).")

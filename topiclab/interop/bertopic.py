@@ -6,14 +6,12 @@ aspects and topic embeddings; topiclab adds what it has on every run: document v
 where everything came from. Outliers stay -1 unless `reassign_outliers`. The model is a saved folder
 (never a pickle, see `bertopic_files`) or a fitted BERTopic object.
 
-`export_bertopic` writes a run as a BERTopic safetensors folder, `to_bertopic` gives a BERTopic object; the
-`bertopic` package is needed only for the latter (the `bertopic` extra).
+The way out is `bertopic_export.py`.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -25,15 +23,14 @@ from topiclab.config import RunConfig, VectorizerConfig, looks_like_path
 from topiclab.corpus import Corpus, load_corpus
 from topiclab.corpus.readers import CorpusSource
 from topiclab.embed import embed_documents, loads_offline
-from topiclab.errors import ConfigError, CorpusError, EmbeddingError
+from topiclab.errors import CorpusError, EmbeddingError
 from topiclab.files import slugify
-from topiclab.interop.bertopic_files import SavedBERTopic, from_live, read_model_dir, write_model_dir
+from topiclab.interop.bertopic_files import SavedBERTopic, canonical_name, from_live, read_model_dir, unnumbered
 from topiclab.metrics import run_metrics
 from topiclab.options import ConfigLike, resolve_config
 from topiclab.progress import Stopwatch, stage, wanted
 from topiclab.represent import TopicContext, make_aspects, represent_topics
-from topiclab.represent.llm.install import installed, pip_command
-from topiclab.results import OUTLIER, TopicRun, load_model, load_run
+from topiclab.results import OUTLIER, TopicRun
 from topiclab.workflow import tables
 from topiclab.workflow.fit import manifest
 
@@ -52,8 +49,9 @@ def read_bertopic(bertopic_model: ModelLike) -> SavedBERTopic:
 
 def bertopic_settings(saved: SavedBERTopic, reassign_outliers: bool = False) -> dict[str, Any]:
     """The settings an imported run gets from its model (dotted keys): the embedding model when topiclab has it
-    offline by name (a path saved in the folder is not used: name it yourself), the words per topic, the CountVectorizer's settings, and how outliers are treated.
-    The corpus is read whole and in order (no sample, no de-duplication): it must be the fitted documents."""
+    offline by name (a path saved in the folder is not followed: name it yourself), the words per topic, the
+    CountVectorizer's settings, and how outliers are treated. The corpus is read whole and in order (no
+    sample, no de-duplication): it must be the fitted documents."""
     settings: dict[str, Any] = {"corpus.sample": None, "corpus.dedupe": False,
                                 "topics.outlier_reduction": "neighbors" if reassign_outliers else "none"}
     named = saved.embedding_model
@@ -130,7 +128,7 @@ def _keep_custom_labels(run: TopicRun, saved: SavedBERTopic) -> None:
     from the label topiclab shows anyway), which edits, updates and re-fits keep."""
     computed = run.topic_labels
     for topic, label in saved.custom_labels.items():
-        if topic in computed and topic != OUTLIER and label not in (computed[topic], _unnumbered(computed[topic])):
+        if topic in computed and topic != OUTLIER and label not in (computed[topic], unnumbered(computed[topic])):
             run.set_label(topic, label)
 
 
@@ -142,7 +140,7 @@ def _own_embedding_model(saved: SavedBERTopic, config: RunConfig, embeddings: Op
     if embeddings is not None:
         return True
     named = saved.embedding_model
-    if named and _canonical(config.embedding.model) == _canonical(named):
+    if named and canonical_name(config.embedding.model) == canonical_name(named):
         return True
     if named and not model_named:
         raise EmbeddingError(f"The BERTopic model names the embedding model {named!r}, which topiclab does not load "
@@ -150,10 +148,6 @@ def _own_embedding_model(saved: SavedBERTopic, config: RunConfig, embeddings: Op
                              "Name the model (--model all-MiniLM-L6-v2, --model wordllama, or a local folder), or "
                              "pass the document vectors (embeddings=...).")
     return False
-
-
-def _canonical(name: str) -> str:
-    return name.lower().removeprefix("sentence-transformers/")
 
 
 def _check_documents(corpus: Corpus, saved: SavedBERTopic) -> None:
@@ -250,103 +244,3 @@ def _provenance(saved: SavedBERTopic, config: RunConfig, embedding_report: dict,
         "vectorizer": {key: config.vectorizer.model_dump(mode="json")[key] for key in _VECTORIZER_KEYS},
     }
 
-
-# ---------------------------------------------------------------------------------------------- out
-#: pyproject.toml's `bertopic` extra (a test keeps the two equal): needed for `to_bertopic` only.
-BERTOPIC_REQUIREMENTS = ("bertopic>=0.17",)
-_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-def run_as_bertopic(run: TopicRun) -> SavedBERTopic:
-    """The run's topics as BERTopic keeps them: ids renumbered from 0 in order when edits left gaps, words and
-    scores, display labels as custom labels, aspects, topic embeddings, and the c-TF-IDF of its model."""
-    model = load_model(run)
-    new_id = _bertopic_ids(run)
-    ids = sorted(new_id)
-    topics = run.topics.set_index(run.topics["topic"].astype(int)).loc[ids]
-    mapped = {new_id[t]: row for t, row in topics.iterrows()}
-    config = run.config
-    seed_words = tuple(w for words in config.topics.seed_words for w in words)
-    counts = model.term_counts_
-    ctfidf = model.ctfidf_[np.searchsorted(counts.topic_ids, ids)]
-    idf = counts.weighted(config.vectorizer, len(model.topics_), seed_words, config.topics.seed_multiplier)[1]
-    vectorizer = {"ngram_range": list(config.vectorizer.ngram_range), "stop_words": config.vectorizer.stop_words,
-                  "min_df": config.vectorizer.min_df, "max_features": config.vectorizer.max_features}
-    rows = {int(t): v for t, v in zip(run.topics["topic"], run.topic_embeddings)}
-    return SavedBERTopic(
-        topics=np.array([new_id[int(t)] for t in run.documents["topic"]], dtype=np.int64),
-        words={t: list(zip(row["words"], map(float, row["word_scores"]))) for t, row in mapped.items()},
-        custom_labels={t: _unnumbered(row["label"]) for t, row in mapped.items()},
-        aspects=_aspects_out(mapped),
-        topic_embeddings=np.vstack([rows[t] for t in ids]).astype(np.float32),
-        embedding_model=_portable_name(config.embedding.model),
-        vectorizer=vectorizer,
-        settings={"top_n_words": config.topics.top_n_words, "n_gram_range": list(config.vectorizer.ngram_range),
-                  "calculate_probabilities": False},
-        ctfidf=(ctfidf.tocsr(), list(counts.vocabulary), idf),
-        source={"run": run.name},
-    )
-
-
-def export_bertopic(run: Union[TopicRun, str, Path], path: Union[str, Path]) -> Path:
-    """Write the run as a BERTopic safetensors folder at `path`, which `BERTopic.load(path)` opens."""
-    return write_model_dir(run_as_bertopic(run if isinstance(run, TopicRun) else load_run(run)), path)
-
-
-def to_bertopic(run: Union[TopicRun, str, Path]):
-    """The run as a BERTopic object, embedding new documents with the run's own model (through topiclab), so
-    `transform`, `get_topic_info` and BERTopic's figures work on it. Needs the `bertopic` package."""
-    if not installed("bertopic"):
-        raise ConfigError(f"A BERTopic object needs the bertopic package: {pip_command(BERTOPIC_REQUIREMENTS)}")
-    from bertopic import BERTopic
-
-    from topiclab.embed.bertopic_adapter import BERTopicBackend
-
-    run = run if isinstance(run, TopicRun) else load_run(run)
-    saved = run_as_bertopic(run)
-    saved.embedding_model = None  # BERTopic would look the name up on the hub; the backend below replaces it
-    with tempfile.TemporaryDirectory() as folder:
-        model = BERTopic.load(str(write_model_dir(saved, Path(folder) / "model")),
-                              embedding_model=BERTopicBackend.from_config(run.config.embedding))
-    new_id = _bertopic_ids(run)
-    model.representative_docs_ = {new_id[int(t)]: list(docs) for t, docs in zip(run.topics["topic"],
-                                                                                 run.topics["representative_docs"])}
-    return model
-
-
-def _bertopic_ids(run: TopicRun) -> dict[int, int]:
-    """{run topic id: BERTopic topic id}: BERTopic numbers topics from 0 without gaps (-1 stays -1)."""
-    ids = sorted(int(t) for t in run.topics["topic"] if t != OUTLIER)
-    return {**({OUTLIER: OUTLIER} if (run.topics["topic"] == OUTLIER).any() else {}),
-            **{old: new for new, old in enumerate(ids)}}
-
-
-def _aspects_out(mapped: dict[int, pd.Series]) -> dict[str, dict[int, list]]:
-    """Word aspects as BERTopic keeps them ({name: {topic: [[word, score], ...]}}), topics without words left
-    out; an LLM label as a one-label aspect, as BERTopic's text generation writes it."""
-    aspects: dict[str, dict[int, list]] = {}
-    columns = next(iter(mapped.values())).index
-    for column in columns:
-        if column.startswith("words_") and f"word_scores_{column[6:]}" in columns:
-            aspects[column[6:]] = {t: [[w, float(s)] for w, s in zip(row[column], row[f"word_scores_{column[6:]}"])]
-                                   for t, row in mapped.items() if _filled(row[column])}
-        elif column == "label_llm":
-            aspects["llm"] = {t: [[row[column], 1.0]] for t, row in mapped.items() if row[column]}
-    return {name: values for name, values in aspects.items() if values}
-
-
-def _filled(value) -> bool:
-    return isinstance(value, (list, tuple, np.ndarray)) and len(value) > 0
-
-
-def _unnumbered(label: str) -> str:
-    """A display label without its `<id>: ` prefix."""
-    return re.sub(r"^-?\d+: ", "", str(label))
-
-
-def _portable_name(model: str) -> str:
-    """The embedding model's name as BERTopic records it: the hub name for the packaged MiniLM, a folder's
-    name rather than its path (a path means nothing on another machine)."""
-    if _canonical(model) == "all-minilm-l6-v2":
-        return _MINILM
-    return Path(model).name if Path(model).is_dir() else model

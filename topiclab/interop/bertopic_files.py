@@ -12,6 +12,7 @@ loader, which builds tensors and nothing else.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -174,6 +175,17 @@ def _topics_json(saved: SavedBERTopic) -> dict[str, Any]:
         "_outliers": int(ids[0] == -1),
         "topic_aspects": {name: {str(t): value for t, value in values.items()} for name, values in saved.aspects.items()},
     }
+
+
+def canonical_name(model: str) -> str:
+    """An embedding model's name without the hub's `sentence-transformers/` prefix, lower-cased: one name
+    for one model whichever way it was written."""
+    return model.lower().removeprefix("sentence-transformers/")
+
+
+def unnumbered(label: str) -> str:
+    """A display label without its `<id>: ` prefix (topiclab's labels have one, BERTopic's custom labels not)."""
+    return re.sub(r"^-?\d+: ", "", str(label))
 
 
 def _custom_labels(topics: dict) -> dict[int, str]:
