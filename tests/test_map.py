@@ -19,6 +19,7 @@ from topiclab import fit_run
 from topiclab.errors import FigureError
 from topiclab.figures import DocumentMap, document_map, topic_levels
 from topiclab.figures.docmap import page as map_page
+from topiclab.figures.docmap import search
 from topiclab.figures.docmap.data import GRID, _water_level
 from topiclab.figures.docmap.semantic import semantic_index
 
@@ -299,4 +300,20 @@ def test_widget_carries_the_page_and_brings_documents_back(fitted_run):
     widget.select_documents([5, 7, 10**6])
     assert sorted(dm.rows[widget.selected_points]) == [5, 7]
     widget.search("film", mode="meaning")
-    assert (widget.query, widget.mode) == ("film", "meaning")
+    assert (widget.query, widget.mode) == ("film", "meaning") and len(widget.matches) == search.MEANING_TOP
+
+
+def test_a_search_from_python_has_its_matches_at_once_by_the_pages_rules(fitted_run):
+    """Run All runs the cell after the map before the browser answers: the widget finds the matches itself."""
+    dm = document_map(fitted_run)
+    widget = dm.widget()
+    widget.search('Minister "prime minister"')
+    texts = fitted_run.documents["text"].iloc[dm.rows].str.lower()
+    expected = texts.str.contains("prime minister", regex=False).to_numpy()
+    assert widget.matched_points == np.flatnonzero(expected).tolist() and len(widget.matches) > 0
+    widget.search("   ")
+    assert widget.matches.empty
+    script = (map_page.HERE / "static" / "map.js").read_text()
+    for name, value in (("MEANING_TOP", search.MEANING_TOP), ("POST_LIMIT", search.POST_LIMIT)):
+        assert re.search(rf"const {name} = {value};", script), f"{name} differs between map.js and search.py"
+    assert search.terms('"a b" c  "d"') == ["a b", "c", "d"]

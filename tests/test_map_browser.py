@@ -360,6 +360,12 @@ def test_the_widget_front_end_syncs_selection_and_search(fitted_run, page, tmp_p
     page.wait_for_function("window.model.get('matched_points').length > 0")
     matched = page.evaluate("model.get('matched_points')")
     assert all("minister" in fitted_run.documents["text"].iloc[dm.rows[p]].lower() for p in matched)
+    widget.search("minister")  # Python finds the same documents by the page's rules, with no browser
+    assert widget.matched_points == matched
+    widget.search("minister", mode="meaning")
+    page.evaluate("model.set({mode: 'meaning'})")  # posted once the page has read its word table
+    page.wait_for_function(f"window.model.get('matched_points').length === {len(widget.matched_points)}")
+    assert page.evaluate("model.get('matched_points')") == widget.matched_points
     stage = frame.locator(".tl-stage").bounding_box()
     frame.locator("button[data-tool=box]").click()
     drag(page, [(stage["x"] + stage["width"] * 0.2, stage["y"] + stage["height"] * 0.2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -65,6 +66,21 @@ def stream_outputs(notebook: nbformat.NotebookNode, name: str) -> list[str]:
             if output.output_type == "stream" and output.name == name]
 
 
+def test_a_notebooks_relative_output_dir_counts_from_its_project(tmp_path):
+    from topiclab.report import project_path
+
+    project = tmp_path / "project"
+    (project / "notebooks" / "deeper").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "analysis"\n')
+    expected = project.resolve() / "outputs" / "explore"
+    assert project_path("outputs/explore", project / "notebooks" / "deeper") == expected
+    assert project_path("outputs/explore", project) == expected
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    assert project_path("outputs/explore", alone) == alone.resolve() / "outputs" / "explore"  # beside the notebook
+    assert project_path(tmp_path / "elsewhere", project) == tmp_path / "elsewhere"
+
+
 @pytest.mark.integration
 def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
     """What a JupyterLab user runs, with the packaged MiniLM (whose loading used to print bars): no cell writes
@@ -93,6 +109,7 @@ def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
         str(o.get("data", {}).get("text/plain", "")) for cell in executed.cells if cell.cell_type == "code"
         for o in cell.outputs)
     assert "300 documents" in text and "my own label" in text
+    assert re.search(r"0 selected, [1-9]\d* matching 'government'", text)  # the map's search, known without a browser
     assert (tmp_path / "explore" / "run" / "manifest.json").exists()
     from topiclab import load_run
 
@@ -116,6 +133,9 @@ def jupyter_lab(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     token = secrets.token_hex(16)
+    settings = tmp_path / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)  # every cell laid out, not only those in view: the test measures them all
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(tmp_path / ".jupyter"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / ".workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp_path / ".runtime")}
     log = open(tmp_path / "jupyter.log", "wb")
@@ -144,23 +164,32 @@ def jupyter_lab(tmp_path):
         log.close()
 
 
+#: Prepended to every test document: JupyterLab's MathJax would typeset the text between the two `$` as maths.
+DOLLARS = "The dollar fell to $1.2871 against the euro, from $1.2974."
+
+
 @pytest.mark.integration
-def test_explore_notebook_in_jupyterlab_shows_bars_and_no_red_boxes(jupyter_lab, tmp_path, bbc_small, browser,
-                                                                     artifacts_dir):
-    """Run All in JupyterLab, as a person would: the embedding's bar draws as a widget, no output is a stderr box."""
+def test_explore_notebook_in_jupyterlab_reads_as_a_newcomer_expects(jupyter_lab, tmp_path, bbc_small, browser,
+                                                                    artifacts_dir):
+    """Run All in JupyterLab, as a person would, on a copy of the notebook in another project: bars draw as widgets
+    and none sits at 0/0, no output is a stderr box, `$` amounts read as text, tables fit the page, the cell after
+    the map counts what the map highlights, the comparison shows the saved fit, and outputs land in the project."""
     url, token = jupyter_lab
-    bbc_small.to_parquet(tmp_path / "bbc.parquet")
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "analysis"\n')
+    bbc_small.assign(text=DOLLARS + " " + bbc_small["text"]).to_parquet(project / "bbc.parquet")
     notebook = nbformat.read(notebook_path("explore"), as_version=4)
     parameters = next(cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", []))
     parameters.source += "\n" + "\n".join(f"{name} = {value!r}" for name, value in {
-        "corpus": "bbc.parquet", "output_dir": "explore", "query": "government",
+        "corpus": "../bbc.parquet", "query": "government",
         "settings": {"corpus.text_col": "text", "corpus.class_col": "label", "embedding.cache_dir": str(tmp_path / "cache")},
-    }.items())
-    nbformat.write(notebook, tmp_path / "explore.ipynb")
+    }.items())  # output_dir stays the notebook's own: relative, counted from the project
+    nbformat.write(notebook, project / "notebooks" / "explore.ipynb")
     n_code = sum(cell.cell_type == "code" for cell in notebook.cells)
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/explore.ipynb?token={token}")
+    page.goto(f"{url}/lab/tree/project/notebooks/explore.ipynb?token={token}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
     page.wait_for_function("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"  # the kernel has started
                            ".some(item => /^Python .*\\| Idle$/.test(item.textContent.trim()))", timeout=300_000)
@@ -172,7 +201,35 @@ def test_explore_notebook_in_jupyterlab_shows_bars_and_no_red_boxes(jupyter_lab,
     assert page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
     assert page.locator(".jp-OutputArea-output .widget-hprogress").count() >= 1  # tqdm's bar, drawn by ipywidgets
     assert page.get_by_text("300 documents").count() >= 1 and page.get_by_text("my own label").count() >= 1
-    for name, shows in (("fit", ".widget-hprogress"), ("map", ".jp-OutputArea-output iframe")):  # the map widget
+    outputs = re.sub(r"[^\S\n]", " ", "\n".join(page.locator(".jp-OutputArea-output").all_text_contents()))  # tqdm spaces: U+2007
+    (artifacts_dir / "explore-jupyterlab-outputs.txt").write_text(outputs, encoding="utf-8")
+    assert "Embedding (all cached)" in outputs and not re.search(r"\b0/0\b", outputs)  # the refit's bar, not stuck
+    assert not re.search(r"\d\.0{6}\b", outputs)  # metrics formatted to read, not 8.000000
+
+    frame = page.frame_locator(".jp-OutputArea-output iframe")  # the map widget
+    shown = frame.locator("#tlmap[data-matches]:not([data-matches=''])")
+    shown.wait_for(timeout=120_000)
+    counted = re.search(r"(\d+) selected, (\d+) matching 'government'", outputs)
+    assert counted and counted.group(1) == "0" and counted.group(2) == shown.get_attribute("data-matches") != "0"
+
+    page.wait_for_timeout(3000)  # MathJax typesets after the outputs are drawn: give it time to (wrongly) act
+    assert page.locator(".jp-OutputArea-output mjx-container, .jp-OutputArea-output .MathJax").count() == 0
+    assert page.locator(".jp-OutputArea-output td", has_text="$1.2871 against the euro, from $1.2974").count() >= 10
+    widths = page.evaluate("[...document.querySelectorAll('.jp-OutputArea-output table')]"
+                           ".map(t => [t.getBoundingClientRect().width, t.closest('.jp-OutputArea-output').clientWidth])")
+    assert widths and all(table <= area + 1 for table, area in widths), widths  # text wraps: no table wider than its cell
+
+    outputs_dir = (project / "outputs" / "explore").resolve()
+    assert f"Outputs go to {outputs_dir}" in outputs and (outputs_dir / "run" / "manifest.json").exists()
+    from topiclab import load_run
+
+    saved = load_run(outputs_dir / "run")
+    comparison = page.locator(".jp-OutputArea-output table", has=page.locator("th", has_text="first fit"))
+    row = comparison.locator("tr", has=page.locator("td", has_text="NMI vs classes")).locator("td").all_inner_texts()
+    assert row[1] == f"{saved.metrics['nmi']:.3f}"  # the saved fit, not the edits tried with save=False
+    for name, shows in (("fit", ".widget-hprogress"), ("map", ".jp-OutputArea-output iframe")):
         cell = page.locator(".jp-CodeCell", has=page.locator(shows)).first
+        cell.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)  # the map's iframe paints once in view
         cell.screenshot(path=str(artifacts_dir / f"explore-jupyterlab-{name}.png"))
     page.close()

@@ -127,6 +127,27 @@ def test_edits_persist_with_lineage_and_refit_keeps_them(bbc_small, tmp_path):
         merge(again, [[999, a]])
 
 
+def test_edits_return_a_new_run_and_leave_the_one_passed_unchanged(fitted_run):
+    """A notebook tries edits with save=False and then compares with the fit: the fit must still be the fit."""
+    from topiclab import assign_topics
+
+    saved = load_run(fitted_run.path)
+    a, b, c = (int(t) for t in fitted_run.topics.nlargest(3, "size")["topic"])
+    labels = dict(fitted_run.topic_labels)
+    merged = merge(fitted_run, [[b, c]], save=False)
+    parted = split(merged, a, parts=2, save=False)
+    moved = move(parted, fitted_run.documents["doc_id"].iloc[:2].tolist(), b, save=False)
+    finest = set_level(fitted_run, 0, save=False)
+    assert c not in merged.topic_labels and merged.topics.set_index("topic").loc[b, "parents"] == [b, c]
+    assert len(parted.topics) == len(merged.topics) + 1 and (parted.topics["origin"] == "split").sum() == 2
+    assert (moved.documents["topic"].iloc[:2] == b).all() and len(finest.topics) == finest.levels["topics"].iloc[0]
+    assert [e["op"] for e in moved.manifest["edits"]] == ["merge", "split", "move"]
+    assert fitted_run == saved and load_run(fitted_run.path) == saved  # the object passed in, and its folder
+    assert fitted_run.topic_labels == labels and c in fitted_run.topic_labels
+    again = assign_topics(fitted_run, saved.documents["text"].tolist())  # the run's own model, not the edited one
+    assert set(again["label"]) <= set(labels.values()) | {"-1: outliers"} and c in set(again["topic"])
+
+
 def test_levels_switch_without_refitting(bbc_small, tmp_path):
     run = fit_run(bbc_small, output_dir=tmp_path, name="levels", **BBC)
     finest = run.levels["topics"].max()

@@ -96,6 +96,7 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
     re-run must find what this run used), longest first (batches of similar length pad least), block by block, each block written to the cache."""
     if len(found) == len(texts) and np.array_equal(found.positions, found.rows) and \
             np.array_equal(found.positions, np.arange(len(texts))):  # a snapshot: already in order
+        _bar(0, len(texts), progress).close()
         return found.vectors, found.n_tokens
     vectors = np.empty((len(texts), found.vectors.shape[1]), np.float32) if len(found) else None
     token_counts = np.full(len(texts), -1, dtype=np.int64)
@@ -109,8 +110,7 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
     missing = np.array([i for i, first in copies if i == first], dtype=np.int64)
     copies = [(i, first) for i, first in copies if i != first]
     missing = missing[np.argsort([-len(texts[i]) for i in missing], kind="stable")]
-    show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
-    with tqdm(total=len(missing), desc="Embedding", unit="doc", disable=not show) as bar:
+    with _bar(len(missing), len(found), progress) as bar:
         start, size = 0, _FIRST_BLOCK
         while start < len(missing):
             block = missing[start:start + size]
@@ -134,6 +134,17 @@ def _embed_missing(texts: list[str], hashes: list[bytes], found: Found, embedder
     if vectors is None:  # no documents at all
         vectors = np.empty((0, 0), np.float32)
     return vectors, token_counts
+
+
+def _bar(n_missing: int, n_cached: int, progress: Optional[bool]) -> tqdm:
+    """The embedding's bar; with nothing to embed, a full one that says the vectors are cached (one at 0/0,
+    its rate unknown, looks stuck)."""
+    show = progress if progress is not None else n_missing >= _PROGRESS_FROM
+    if not n_missing:
+        return tqdm(total=n_cached, initial=n_cached, desc="Embedding (all cached)", unit="doc", disable=not show,
+                    bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}")
+    return tqdm(total=n_missing, desc=f"Embedding ({n_cached:,} cached)" if n_cached else "Embedding", unit="doc",
+                disable=not show)
 
 
 def _encode(embedder: Embedder, texts: list[str], config: EmbeddingConfig) -> np.ndarray:

@@ -11,8 +11,7 @@ from topiclab.report.html import export_html
 from topiclab.report.index import write_index
 from topiclab.report.notebook import ensure_kernel, notebook_path
 from topiclab.report.report import ReportResult, make_report
-from topiclab.report.session import SAMPLE, open_or_fit
+from topiclab.report.session import SAMPLE, open_or_fit, project_path
 
-__all__ = ["SAMPLE", "ReportResult", "ensure_kernel", "export_html", "load_batch",
-           "make_report", "notebook_path", "open_or_fit", "quiet_libraries", "run_batch", "setup_report_notebook",
-           "write_index"]
+__all__ = ["SAMPLE", "ReportResult", "ensure_kernel", "export_html", "load_batch", "make_report", "notebook_path",
+           "open_or_fit", "project_path", "quiet_libraries", "run_batch", "setup_report_notebook", "write_index"]

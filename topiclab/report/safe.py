@@ -5,6 +5,10 @@ Documents, labels, class names, file and column names are untrusted: a corpus or
 are and renders Markdown outputs, raw HTML included, and pandas' Styler escapes nothing unless told.
 So the notebooks show tables, headings and notes only through these functions, never Markdown built
 from data: markup written in the notebook is kept, every value filled into it shows as typed.
+
+Shown as typed also means no mathematics: JupyterLab typesets `$...$`, `\\(...\\)` and `\\begin{...}`
+found in any HTML output with MathJax, so `$1.28 against the euro, from $1.30` would read as italic
+maths. Every `Shown` goes out inside an element MathJax skips (`_repr_html_`, the one boundary).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _TAG = re.compile(r"<[^>]*>")
+#: Elements of these classes are left alone by MathJax 3 (JupyterLab 4, Notebook 7) and MathJax 2.
+NO_MATHS = "mathjax_ignore tex2jax_ignore"
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Shown:
     text: str
 
     def _repr_html_(self) -> str:
-        return self.html
+        return f'<div class="{NO_MATHS}">{self.html}</div>'
 
     def __repr__(self) -> str:
         return self.text
@@ -45,8 +51,8 @@ def html(template: str, /, *args: Any, **values: Any) -> Shown:
 
 def table(frame: pd.DataFrame, header: bool = True) -> Shown:
     """A table with every cell and heading escaped: no row numbers, text left-aligned, numbers right-aligned
-    (JupyterLab aligns everything right)."""
-    style = (frame.style.format(escape="html").format_index(escape="html", axis="columns")
+    (JupyterLab aligns everything right), fractions to 3 decimals (not pandas' 6)."""
+    style = (frame.style.format(escape="html", precision=3).format_index(escape="html", axis="columns")
              .hide(axis="index").set_properties(**{"text-align": "left"})
              .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
     numeric = list(frame.select_dtypes("number").columns)

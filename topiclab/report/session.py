@@ -49,6 +49,24 @@ def load_report_corpus(corpus: Union[str, Path], config: RunConfig) -> Corpus:
     return load_corpus(corpus, config.corpus, seed=config.seed)
 
 
+def project_path(path: Union[str, Path], start: Union[str, Path, None] = None) -> Path:
+    """`path` made absolute, a relative one counted from the project: the nearest folder at or above `start`
+    (default: the working folder, a notebook's own in JupyterLab) holding a pyproject.toml, never above
+    the home folder; `start` itself when there is none. A notebook moved or copied then still writes into
+    its project, and one on its own writes beside itself, never into the folder above."""
+    path = Path(path).expanduser()
+    start = Path(start or Path.cwd()).resolve()
+    if path.is_absolute():
+        return path
+    home = Path.home().resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder / path
+        if folder == home:
+            break
+    return start / path
+
+
 def open_or_fit(corpus: Union[str, Path], run_dir: Union[str, Path], config: Union[str, Path, None] = None,
                 settings: Optional[dict[str, Any]] = None, name: Optional[str] = None,
                 progress: Optional[bool] = None) -> TopicRun:

@@ -103,12 +103,19 @@ def assignment_overview(run: TopicRun) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", "documents"])
 
 
+#: Said with the levels table: why the finest level's persistence is blank.
+LEVELS_NOTE = ("Persistence: how steady a level's clusters stay as the minimum cluster size changes (higher: "
+               "steadier). The finest level is the clustering the layer search starts from, which gets no "
+               "persistence score, so its cell is blank.")
+
+
 def levels_table(run: TopicRun) -> pd.DataFrame:
-    """The granularities the fit found, finest first, and the one the run uses."""
+    """The granularities the fit found, finest first, and the one the run uses. A level without a persistence
+    score (EVoC's base layer, scored 0) shows a blank, explained by LEVELS_NOTE."""
     if run.levels is None:
         return pd.DataFrame(columns=["Level", "Topics", "Persistence", "Used"])
-    return pd.DataFrame({"Level": run.levels["level"], "Topics": run.levels["topics"],
-                         "Persistence": run.levels["persistence"].map("{:,.1f}".format),
+    persistence = run.levels["persistence"].map("{:,.1f}".format).where(run.levels["persistence"] > 0, "")
+    return pd.DataFrame({"Level": run.levels["level"], "Topics": run.levels["topics"], "Persistence": persistence,
                          "Used": run.levels["chosen"].map({True: "yes", False: ""})})
 
 
@@ -159,12 +166,27 @@ def outlier_examples(run: TopicRun, n: int = 8, snippet: int = 200) -> pd.DataFr
 
 
 def metrics_table(run: TopicRun) -> pd.DataFrame:
-    rows = []
-    for key, value in run.metrics.items():
-        name, meaning = _METRICS.get(key, (key, ""))
-        shown = f"{value:.1%}" if key == "outlier_share" else (f"{value:.3f}" if isinstance(value, float) else value)
-        rows.append((name, shown, meaning))
-    return pd.DataFrame(rows, columns=["Metric", "Value", "What it says"])
+    return metrics_comparison({"Value": run})
+
+
+def metrics_comparison(runs: dict[str, TopicRun]) -> pd.DataFrame:
+    """The runs' quality metrics side by side, one column per run (named by its key), formatted to read."""
+    keys = list(dict.fromkeys(key for run in runs.values() for key in run.metrics))
+    table = pd.DataFrame({"Metric": [_METRICS.get(key, (key, ""))[0] for key in keys]})
+    for column, run in runs.items():
+        table[column] = [_metric(key, run.metrics.get(key)) for key in keys]
+    table["What it says"] = [_METRICS.get(key, (key, ""))[1] for key in keys]
+    return table
+
+
+def _metric(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key == "outlier_share":
+        return f"{value:.1%}"
+    if isinstance(value, (int, float, np.number)) and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.3f}" if isinstance(value, (float, np.floating)) else str(value)
 
 
 def changed_settings(run: TopicRun) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def _replay_edits(previous: TopicRun, run: TopicRun, matches: dict, report: dict
         if edit.get("op") == "merge":
             targets = list(dict.fromkeys(matches[t][0] for t in edit["topics"] if t in matches))
             if len(targets) >= 2:
-                merge(run, [targets], save=False)
+                merge(run, [targets], save=False, in_place=True)
                 report["edits"].append({**edit, "replayed_as": targets})
             else:
                 report["edits_not_replayed"].append({**edit, "why": "the re-fit already joins or lacks them"})
@@ -77,7 +77,7 @@ def _replay_edits(previous: TopicRun, run: TopicRun, matches: dict, report: dict
             target = matches[edit["topic"]][0] if edit["topic"] in matches else None
             present = run.documents["doc_id"].isin(edit["doc_ids"])
             if target is not None and present.any():
-                move(run, run.documents.loc[present, "doc_id"].tolist(), target, save=False)
+                move(run, run.documents.loc[present, "doc_id"].tolist(), target, save=False, in_place=True)
                 report["edits"].append({**edit, "replayed_as": target})
             else:
                 report["edits_not_replayed"].append({**edit, "why": "its topic has no match in the re-fit"})

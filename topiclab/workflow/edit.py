@@ -4,10 +4,16 @@ Each edit changes the run's model (see `topiclab.pipeline.edits`), rebuilds the 
 label aspects only for the topics that changed, logs itself in the manifest's `edits` (a re-fit replays
 merges and moves, see `carry.py`) and saves the run. Topics keep their ids; lineage says where each came
 from (the topic table's `parents` and `origin`).
+
+Each returns the edited run as a new object: a TopicRun passed in stays as it was, saved or not, so a
+notebook can try an edit (`save=False`) and still compare with the fit. `in_place=True` edits the object
+passed in instead: a re-fit's replay does, as it owns the run it edits and a large model is costly to copy.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,26 +33,27 @@ from topiclab.workflow import tables
 RunLike = Union[TopicRun, str, Path]
 
 
-def merge(run: RunLike, groups: Sequence[Sequence[int]], save: bool = True) -> TopicRun:
+def merge(run: RunLike, groups: Sequence[Sequence[int]], save: bool = True, in_place: bool = False) -> TopicRun:
     """Merge each group of topics into its first topic."""
-    run, model = open_run(run)
+    run, model = open_run(run, in_place)
     before = _topic_sets(run)
     edits.merge_topics(model, groups, _texts(run), _embeddings(run))
     return _finish(run, model, before, {"op": "merge", "topics": [int(t) for g in groups for t in g],
                                          "groups": [[int(t) for t in g] for g in groups]}, save)
 
 
-def split(run: RunLike, topic: int, parts: Optional[int] = None, save: bool = True) -> TopicRun:
+def split(run: RunLike, topic: int, parts: Optional[int] = None, save: bool = True,
+          in_place: bool = False) -> TopicRun:
     """Split a topic into `parts` (k-means) or the clusters its documents form; the largest part keeps the id."""
-    run, model = open_run(run)
+    run, model = open_run(run, in_place)
     before = _topic_sets(run)
     created = edits.split_topic(model, int(topic), _texts(run), _embeddings(run), parts)
     return _finish(run, model, before, {"op": "split", "topic": int(topic), "into": [int(t) for t in created]}, save)
 
 
-def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True) -> TopicRun:
+def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True, in_place: bool = False) -> TopicRun:
     """Put the documents with these doc_ids into `topic` (an existing id, or a new one)."""
-    run, model = open_run(run)
+    run, model = open_run(run, in_place)
     wanted = pd.Index([str(d) for d in doc_ids])
     ids = run.documents["doc_id"].astype(str)
     missing = wanted.difference(ids)
@@ -59,12 +66,27 @@ def move(run: RunLike, doc_ids: Sequence, topic: int, save: bool = True) -> Topi
     return _finish(run, model, before, {"op": "move", "topic": int(topic), "doc_ids": wanted.tolist()}, save)
 
 
-def open_run(run: RunLike) -> tuple[TopicRun, object]:
-    """The run (loaded when given its folder) and its fitted model; editing needs the saved embeddings."""
-    run = run if isinstance(run, TopicRun) else load_run(run)
+def open_run(run: RunLike, in_place: bool = False) -> tuple[TopicRun, object]:
+    """The run to edit and its model: a folder is read afresh; a TopicRun is copied unless `in_place`.
+    Editing needs the saved embeddings."""
+    if not isinstance(run, TopicRun):
+        run = load_run(run)
+    elif not in_place:
+        run = _copy(run)
     if run.embeddings is None:
         raise RunError(f"Run {run.name!r} has no saved embeddings (embeddings.npy): fit it again to edit it.")
     return run, load_model(run)
+
+
+def _copy(run: TopicRun) -> TopicRun:
+    """A run sharing nothing an edit changes with `run`: its tables, manifest and model are copied; the
+    document vectors and map coordinates, which no edit changes, and the embedding model are shared."""
+    model = run.model
+    if model is not None:
+        model = copy.deepcopy(model, {} if model.embedder is None else {id(model.embedder): model.embedder})
+    return dataclasses.replace(run, documents=run.documents.copy(), topics=run.topics.copy(),
+                               manifest=copy.deepcopy(run.manifest), projections=dict(run.projections),
+                               levels=None if run.levels is None else run.levels.copy(), model=model)
 
 
 def _texts(run: TopicRun) -> list[str]:

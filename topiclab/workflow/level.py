@@ -14,10 +14,11 @@ from topiclab.workflow.carry import carry_over
 from topiclab.workflow.edit import RunLike, open_run, rebuild
 
 
-def set_level(run: RunLike, level: Union[int, str], save: bool = True) -> TopicRun:
+def set_level(run: RunLike, level: Union[int, str], save: bool = True, in_place: bool = False) -> TopicRun:
     """Topics from another granularity of the fitted cluster tree ('auto': the most persistent), without
-    re-embedding or re-reducing. Hand-set labels move to the matching topics; earlier edits are replayed."""
-    run, model = open_run(run)
+    re-embedding or re-reducing. Hand-set labels move to the matching topics; earlier edits are replayed.
+    Like the edits, it returns a new run and leaves a TopicRun passed in as it was, unless `in_place`."""
+    run, model = open_run(run, in_place)
     if run.documents["batch"].max() > 0:
         raise ConfigError("This run has online updates; choose the level before updating, or fit it again.")
     previous = TopicRun(run.documents.copy(), run.topics.copy(), run.config, dict(run.manifest))

@@ -48,7 +48,9 @@ def update_run(run: RunLike, source: Union[CorpusSource, Corpus], *, embeddings:
                save: bool = True, progress: Optional[bool] = None, scheduler: Optional[str] = None,
                **columns: Any) -> TopicRun:
     """Add the documents of `source` (same corpus options as the fit: text_col=..., ...) to a saved run.
-    `scheduler` (a Dask scheduler address, or 'local') embeds the new documents on a cluster."""
+    `scheduler` (a Dask scheduler address, or 'local') embeds the new documents on a cluster. A TopicRun
+    passed in is updated in place (and returned), saved or not: an update adds, unlike an edit, which
+    returns a new run."""
     run = run if isinstance(run, TopicRun) else load_run(run)
     model = load_model(run)
     watch = Stopwatch()

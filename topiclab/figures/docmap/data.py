@@ -41,6 +41,7 @@ class MapData:
     meta: dict
     blobs: dict[str, bytes]  # name -> gzip-compressed arrays, laid out as meta["arrays"][name] says
     rows: np.ndarray  # row of run.documents for each point, in the page's order
+    semantic: SemanticIndex | None = None  # what the page's search by meaning reads (also in blobs["semantic"])
 
     @property
     def nbytes(self) -> int:
@@ -89,7 +90,7 @@ def map_data(run: TopicRun, max_points: int | None = None, text_chars: int = TEX
         "levels": _levels(run, code_of, points["topic"], xy),
         "columns": columns, "text": text_meta, "semantic": semantic, "arrays": layout,
     }
-    return MapData(meta, blobs, rows)
+    return MapData(meta, blobs, rows, index if isinstance(index, SemanticIndex) else None)
 
 
 def _coordinates(run: TopicRun) -> np.ndarray:

@@ -818,8 +818,8 @@
 
   // ------------------------------------------------------------------ a notebook around the page
   const embedded = window.parent !== window;
-  function post() {
-    if (!embedded) return;
+  function post() {  // not while a search by meaning waits for the word table: its matches are not known yet
+    if (!embedded || (state.query.trim() && state.mode === "meaning" && !semantic && !META.semantic.unavailable)) return;
     window.parent.postMessage({ topiclab: "map", kind: "state", query: state.query.trim(), mode: state.mode,
       selection: state.selectedList.slice(), matches: (state.matchList || []).slice(0, POST_LIMIT),
       hidden: topics.filter((t) => !t.visible).map((t) => t.id) }, "*");
@@ -900,7 +900,7 @@
       s.vocabulary = new Map(Array.from({ length: words.starts.length - 1 }, (_, k) => [piece(words, k), k]));
       semantic = s;
       ROOT.dataset.semantic = "ready";
-      if (state.query && state.mode === "meaning") runSearch();
+      if (state.query && state.mode === "meaning") { runSearch(); post(); }
     }
   }
 
