@@ -164,7 +164,11 @@ def test_an_embedding_model_path_saved_in_the_folder_is_not_followed(fitted_run,
 
 
 def test_documents_other_than_the_fitted_ones_are_refused(fitted_run, tmp_path):
-    folder = export_bertopic(fitted_run, tmp_path / "exported")
+    from topiclab.cli import app
+
+    result = CliRunner().invoke(app, ["export-bertopic", str(fitted_run.path), str(tmp_path / "exported")])
+    assert result.exit_code == 0 and "BERTopic.load(" in result.output
+    folder = tmp_path / "exported"
     with pytest.raises(Exception, match="holds topics for 300 documents, the corpus has 299"):
         from_bertopic(folder, fitted_run.documents.head(299), text_col="text", save=False)
 
