@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from topiclab.config import HDBSCANConfig
+from topiclab.pipeline.jit import compiled
 
 #: Smallest cluster of the finest layer: the floor of every granularity the layer search may pick.
 BASE_MIN_CLUSTER_SIZE = 10
@@ -117,11 +118,15 @@ def cluster(coords: np.ndarray, config: HDBSCANConfig) -> Layers:
 
 
 def _layer_search(coords: np.ndarray, min_samples: int) -> Layers:
-    from evoc.clustering import build_cluster_layers  # its numba functions cache their own compilation
-
     base = min(BASE_MIN_CLUSTER_SIZE, max(2, len(coords) // 10))
-    layers, _, persistence = build_cluster_layers(coords, min_samples=min(min_samples, len(coords) - 1),
-                                                  base_min_cluster_size=base, reproducible_flag=True)
+
+    def search():
+        from evoc.clustering import build_cluster_layers  # compiles (or loads) its numba functions on import
+
+        return build_cluster_layers(coords, min_samples=min(min_samples, len(coords) - 1),
+                                    base_min_cluster_size=base, reproducible_flag=True)
+
+    layers, _, persistence = compiled(search)
     return Layers(np.vstack([np.asarray(layer, dtype=np.int32) for layer in layers]),
                   np.asarray(persistence, dtype=np.float64))
 
