@@ -20,8 +20,10 @@ def warmup(
     from topiclab.pipeline.warmup import stamp_path, warm_up
 
     seconds = warm_up(show=True, force=force)
-    if seconds is None:
-        typer.echo(f"numba's compiled code is up to date for this machine ({stamp_path().parent}): nothing to do.")
+    stamp = stamp_path()
+    if stamp is None:
+        typer.echo("numba finds no writable cache folder (set NUMBA_CACHE_DIR): each process compiles its own code.")
+    elif seconds is None:
+        typer.echo(f"numba's compiled code is up to date for this machine ({stamp.parent}): nothing to do.")
     else:
-        typer.echo(f"Compiled numba's code in {seconds:.0f} s; cached in {stamp_path().parent} and the packages' "
-                   "cache folders.")
+        typer.echo(f"Compiled numba's code in {seconds:.0f} s and cached it (stamped in {stamp}).")

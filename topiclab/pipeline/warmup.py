@@ -48,8 +48,8 @@ def warm_up(show: bool = True, force: bool = False) -> Optional[float]:
     Returns the seconds spent compiling, or None when the cache was warm (and `force` not given)."""
     stamp = stamp_path()
     expected = machine()
-    if not force and is_warm(stamp, expected):
-        return None
+    if stamp is None or (not force and is_warm(stamp, expected)):
+        return None  # warm, or nowhere to keep a cache: numba then compiles in every process, as it would anyway
     started = time.perf_counter()
     steps = [("EVoC", _import_evoc), ("NN-descent", _nn_descent), ("UMAP, EVoC and maps", _fit_unsupervised),
              ("supervised UMAP, HDBSCAN", _fit_labelled)]
@@ -96,17 +96,25 @@ def machine() -> dict:
             "features": features, "versions": versions}
 
 
-def stamp_path() -> Path:
-    """The stamp's place: numba's cache folder for this module (its `__pycache__`, or under NUMBA_CACHE_DIR)."""
+def stamp_path() -> Optional[Path]:
+    """The stamp's place: numba's cache folder for this module (its `__pycache__`, under NUMBA_CACHE_DIR when
+    set, or numba's folder in the user's cache); None when numba finds no writable folder."""
     from numba.core.caching import FunctionCache
 
-    return Path(FunctionCache(warm_up).cache_path) / STAMP
+    try:
+        return Path(FunctionCache(warm_up).cache_path) / STAMP
+    except RuntimeError:  # numba: "no locator available"
+        return None
 
 
 def _write_stamp(path: Path, content: dict) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(content, indent=1))
-    partial.replace(path)
+    try:
+        partial.write_text(json.dumps(content, indent=1))
+        partial.replace(path)
+    except OSError as exc:
+        log.warning("topiclab's warm-up stamp %s could not be written (%s): the next fit checks the cache again.",
+                    path, exc)
 
 
 def _cache_folders() -> dict[str, int]:
