@@ -10,8 +10,9 @@ the same, so results do not change. TOPICLAB_NUMBA_CACHE=0 leaves them uncached.
 The cache sits in each package's `__pycache__` (numba writes it whatever PYTHONDONTWRITEBYTECODE says) or
 under NUMBA_CACHE_DIR when that is set. numba keys every entry by the source file's content hash and the
 CPU (name and features), so another CPU's entries are simply not used. A damaged file (a truncated index
-after a full disk) makes numba raise instead: `compiled` removes that file with a one-line note and runs
-the call again, and numba compiles and saves the function anew.
+after a full disk) makes numba raise instead: `compiled`, around every call into numba code (topiclab's
+neighbour kernels, NN-descent, UMAP, EVoC's import and layer search), removes that file with a one-line note
+and runs the call again, and numba compiles and saves the function anew.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import sys
 import threading
 import traceback
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
@@ -76,13 +78,16 @@ def _library_caches() -> Iterator[None]:
     """While inside, UMAP's and pynndescent's not-yet-cached numba functions save and load their compilation."""
     global _callers
     from numba.core.caching import NullCache
+    from numba.core.errors import NumbaWarning
 
     with _lock:
         if _callers == 0 and os.environ.get("TOPICLAB_NUMBA_CACHE", "1") != "0":
             _switched_on.extend(_cache_uncached())
         _callers += 1
     try:
-        yield
+        with warnings.catch_warnings():  # pynndescent's two NN-descent drivers use globals numba cannot cache:
+            warnings.filterwarnings("ignore", "Cannot cache compiled function", NumbaWarning)  # they compile anyway
+            yield
     finally:
         with _lock:
             _callers -= 1
@@ -93,7 +98,7 @@ def _library_caches() -> Iterator[None]:
 
 
 def _cache_uncached() -> list:
-    import umap  # noqa: F401  (loads its submodules and pynndescent)
+    """Caching on for the loaded UMAP and pynndescent functions that ship without it (callers import first)."""
     from numba.core.caching import NullCache
     from numba.core.dispatcher import Dispatcher
 

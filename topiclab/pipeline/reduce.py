@@ -109,18 +109,16 @@ def neighbor_graph(unit_vectors: np.ndarray, n_neighbors: int, seed: int,
     n = len(unit_vectors)
     k = min(n_neighbors, n)
     if n <= exact_up_to:
-        indices, similarities = compiled(lambda: nearest(unit_vectors, unit_vectors, k - 1, skip_self=True))
+        indices, similarities = nearest(unit_vectors, unit_vectors, k - 1, skip_self=True)
         own = np.arange(n)[:, None]
         return (np.hstack([own, indices]).astype(np.int64),
                 np.hstack([np.ones((n, 1), np.float32), similarities]).astype(np.float32))
 
-    def descend():
-        from pynndescent import NNDescent
+    from pynndescent import NNDescent  # imported first: `compiled` turns on the cache of what is loaded
 
-        return NNDescent(unit_vectors, n_neighbors=k, metric="cosine", random_state=seed, low_memory=True,
-                         n_jobs=1, compressed=True).neighbor_graph  # one job: parallel updates are not seeded
-
-    indices, distances = compiled(descend)
+    indices, distances = compiled(lambda: NNDescent(
+        unit_vectors, n_neighbors=k, metric="cosine", random_state=seed, low_memory=True, n_jobs=1,
+        compressed=True).neighbor_graph)  # one job: NN-descent's parallel updates are not seeded
     return indices.astype(np.int64), (1.0 - distances).astype(np.float32)
 
 
