@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from topiclab.config import HDBSCANConfig
-from topiclab.pipeline.jit import compiled
+from topiclab.pipeline.jit import rebuilt_if_damaged
 
 #: Smallest cluster of the finest layer: the floor of every granularity the layer search may pick.
 BASE_MIN_CLUSTER_SIZE = 10
@@ -126,7 +126,7 @@ def _layer_search(coords: np.ndarray, min_samples: int) -> Layers:
         return build_cluster_layers(coords, min_samples=min(min_samples, len(coords) - 1),
                                     base_min_cluster_size=base, reproducible_flag=True)
 
-    layers, _, persistence = compiled(search)
+    layers, _, persistence = rebuilt_if_damaged(search)
     return Layers(np.vstack([np.asarray(layer, dtype=np.int32) for layer in layers]),
                   np.asarray(persistence, dtype=np.float64))
 

@@ -10,9 +10,9 @@ the same, so results do not change. TOPICLAB_NUMBA_CACHE=0 leaves them uncached.
 The cache sits in each package's `__pycache__` (numba writes it whatever PYTHONDONTWRITEBYTECODE says) or
 under NUMBA_CACHE_DIR when that is set. numba keys every entry by the source file's content hash and the
 CPU (name and features), so another CPU's entries are simply not used. A damaged file (a truncated index
-after a full disk) makes numba raise instead: `compiled`, around every call into numba code (topiclab's
-neighbour kernels, NN-descent, UMAP, EVoC's import and layer search), removes that file with a one-line note
-and runs the call again, and numba compiles and saves the function anew.
+after a full disk) makes numba raise instead: `rebuilt_if_damaged` (and `compiled`), around every call into
+numba code (topiclab's neighbour kernels, NN-descent, UMAP, EVoC's import and layer search), removes that file
+with a one-line note and runs the call again, and numba compiles and saves the function anew.
 """
 
 from __future__ import annotations
@@ -34,18 +34,22 @@ _PACKAGES = ("umap", "pynndescent")
 _lock = threading.RLock()
 _callers = 0  # topiclab calls inside `compiled` right now, across threads
 _switched_on: list = []  # the dispatchers `compiled` turned caching on for, to turn off when the last call ends
+_caches: dict = {}  # dispatcher -> the cache made for it the first time, attached again on the next call
 
 
 def compiled(action: Callable[[], T]) -> T:
-    """`action()` (code that runs numba functions) with UMAP's and pynndescent's numba cache on.
+    """`action()` (a call into UMAP or pynndescent) with their numba cache on, a damaged cache file rebuilt."""
+    with _library_caches():
+        return rebuilt_if_damaged(action)
 
-    A cache file numba cannot read is removed with a one-line note and `action` runs again; every other
-    error is raised as it is."""
+
+def rebuilt_if_damaged(action: Callable[[], T]) -> T:
+    """`action()` (code that runs numba functions); a cache file numba cannot read is removed with a one-line
+    note and `action` runs again. Every other error is raised as it is."""
     removed: set[Path] = set()
     while True:
         try:
-            with _library_caches():
-                return action()
+            return action()
         except Exception as exc:  # noqa: BLE001  (re-raised unless numba's cache reader raised it)
             damaged = damaged_cache_file(exc)
             if damaged is None or damaged in removed:
@@ -108,6 +112,10 @@ def _cache_uncached() -> list:
             continue
         for value in list(vars(module).values()):
             if isinstance(value, Dispatcher) and isinstance(getattr(value, "_cache", None), NullCache):
-                value.enable_caching()
+                if value in _caches:
+                    value._cache = _caches[value]  # numba's own attribute, as `enable_caching` sets it
+                else:
+                    value.enable_caching()
+                    _caches[value] = value._cache
                 switched.append(value)
     return switched

@@ -28,7 +28,7 @@ from typing import Optional
 import numpy as np
 
 from topiclab.config import RunConfig
-from topiclab.pipeline.jit import compiled
+from topiclab.pipeline.jit import compiled, rebuilt_if_damaged
 from topiclab.progress import stage
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def _synthetic(n: int = 1_200, topics: int = 6, dim: int = 32, seed: int = 0) ->
 
 
 def _import_evoc() -> None:
-    compiled(lambda: importlib.import_module("evoc.clustering"))  # EVoC compiles its functions on import
+    rebuilt_if_damaged(lambda: importlib.import_module("evoc.clustering"))  # EVoC compiles its functions on import
 
 
 def _nn_descent() -> None:
