@@ -46,8 +46,9 @@ def test_a_cache_built_on_another_cpu_is_compiled_again_with_a_note(tmp_path, ca
     assert [r.getMessage() for r in caplog.records if "another CPU" in r.getMessage()]
     stamp.write_text(json.dumps({**here, "folders": {str(tmp_path): 1}}))  # its index files are gone
     assert not is_warm(stamp, here)
-    stamp.write_text("{not json")
-    assert not is_warm(stamp, here)
+    for damaged in ("{not json", "[1, 2]", '{"cpu": "x"}'):
+        stamp.write_text(damaged)
+        assert not is_warm(stamp, here)
 
 
 def _load(path: Path, name: str):

@@ -66,14 +66,15 @@ def is_warm(stamp: Path, expected: dict) -> bool:
     """Whether the stamp says the cache was built for `expected` and its index files are all still there."""
     try:
         recorded = json.loads(stamp.read_text())
+        folders = dict(recorded.pop("folders"))
     except FileNotFoundError:
         return False
-    except (OSError, ValueError) as exc:
-        log.warning("topiclab's warm-up stamp %s could not be read (%s); compiling numba's code again.", stamp, exc)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("topiclab's warm-up stamp %s could not be read (%s); compiling numba's code again.", stamp,
+                    type(exc).__name__)
         return False
-    folders = recorded.pop("folders", {}) if isinstance(recorded, dict) else {}
     if recorded != expected:
-        why = "another CPU" if recorded.get("cpu") != expected["cpu"] else "other package versions"
+        why = "another CPU" if recorded.get("cpu") != expected["cpu"] else "other versions"
         log.warning("numba's compiled code was built for %s (%s); compiling it for this machine once.", why,
                     recorded.get("cpu") if why == "another CPU" else recorded.get("versions"))
         return False
