@@ -16,22 +16,29 @@ INSTALL = $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pi
 	$(PY) -m pip install --quiet --no-compile "$(TORCH_SPEC)" -e
 COMPILE = $(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
 	topiclab >/dev/null || true
+# numba compiles EVoC, UMAP and pynndescent on their first use on a machine (minutes on two cores): done here,
+# once, into numba's on-disk cache (the packages' __pycache__, which numba writes whatever
+# PYTHONDONTWRITEBYTECODE says), so the first fit is as fast as the next. It returns at once when warm.
+WARMUP = $(VENV)/bin/topiclab warmup
 
 .PHONY: demo lab test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
 
 $(VENV)/.installed-core: pyproject.toml
 	$(INSTALL) .
 	$(COMPILE)
+	$(WARMUP)
 	touch $@
 
 $(VENV)/.installed-lab: pyproject.toml
 	$(INSTALL) ".[lab]"
 	$(COMPILE)
+	$(WARMUP)
 	touch $@ $(VENV)/.installed-core
 
 $(VENV)/.installed-test: pyproject.toml
 	$(INSTALL) ".[test]"
 	$(COMPILE)
+	$(WARMUP)
 	touch $@ $(VENV)/.installed-core $(VENV)/.installed-lab
 
 demo: $(VENV)/.installed-core

@@ -6,7 +6,7 @@ WordNet glosses and 607,602 PyPI summaries with the static wordllama embedder. F
   - BERTopic: its own embedding (sentence-transformers fp32, or WordLlama's embed) then `BERTopic().fit_transform`;
   - topiclab cold: `topiclab fit` with an empty cache folder (embedding, clustering, labels, 2D/3D maps, save);
     only MiniLM's int8 copy, exported once per machine, is linked into it beforehand;
-  - topiclab re-fits on the warm cache after changing a clustering setting (hdbscan.min_samples) and a topic
+  - topiclab re-fits on the warm cache after changing a clustering setting (clustering.evoc.min_samples) and a topic
     setting (topics.level=0), which re-use the embeddings, the reduction and the map layouts: each as a new
     `topiclab fit` process, and from Python in a session that has fitted once already (a notebook).
 Every run is a child process; its wall seconds (from starting the process to its exit: Python's start and
@@ -34,9 +34,9 @@ CASES = {
     "wordnet": ("wordnet_glosses.parquet", None, "wordllama"),
     "pypi": ("pypi_summaries.parquet", None, "wordllama"),
 }
-REFITS = {"refit: clustering setting": ["--set", "hdbscan.min_samples=8"], "refit: topic setting": ["--level", "0"]}
+REFITS = {"refit: clustering setting": ["--set", "clustering.evoc.min_samples=8"], "refit: topic setting": ["--level", "0"]}
 #: The same changes from Python in a session that has fitted once already (a notebook): no start-up, no imports.
-WARM_REFITS = {"refit in a session: clustering setting": {"hdbscan.min_samples": 8},
+WARM_REFITS = {"refit in a session: clustering setting": {"clustering.evoc.min_samples": 8},
                "refit in a session: topic setting": {"topics.level": 0}}
 
 

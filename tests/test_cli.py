@@ -51,7 +51,7 @@ def test_same_corpus_and_settings_give_the_same_topics_in_fresh_processes(tmp_pa
 @pytest.mark.parametrize("args, message", [
     (["--text-col", "content"], "has no column 'content'"),
     (["--text-col", "body", "--set", "umap.n_neighbors=1"], "umap.n_neighbors: Input should be greater than or equal to 2"),
-    (["--text-col", "body", "--set", "hdbscan.min_cluster_size=0"], "'auto' or an integer from 2 to 100000"),
+    (["--text-col", "body", "--set", "clustering.hdbscan.min_cluster_size=0"], "greater than or equal to 2"),
 ])
 def test_bad_input_gives_one_clear_line_and_exit_code_2(tmp_path, corpus_csv, args, message):
     result = topiclab("fit", str(corpus_csv), *args, "-o", str(tmp_path), cwd=tmp_path)

@@ -33,7 +33,7 @@ HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "<b onmo
 def many_topics_run(tmp_path_factory, newsgroups_small):
     """600 newsgroup posts in about 20 topics: enough for two zoom levels of labels."""
     return fit_run(newsgroups_small, output_dir=tmp_path_factory.mktemp("runs"), name="ng-many", text_col="text",
-                   class_col="label", id_col="doc_id", hdbscan={"min_cluster_size": 5, "min_samples": 2}, **FAST)
+                   class_col="label", id_col="doc_id", clustering={"method": "hdbscan", "hdbscan": {"min_cluster_size": 5, "min_samples": 2}}, **FAST)
 
 
 def arrays(document_map: DocumentMap, blob: str) -> dict:

@@ -37,9 +37,9 @@ def test_constructor_stores_and_params_round_trip():
     model = TopicModel(CONFIG, embedder="wordllama", progress=False)
     assert model.get_params(deep=False) == {"config": CONFIG, "embedder": "wordllama", "progress": False}
     params = model.get_params()
-    assert params["config__hdbscan__min_cluster_size"] == "auto" and params["config__umap__n_neighbors"] == 15
-    model.set_params(config__hdbscan__min_cluster_size=25, progress=True)
-    assert model.config.hdbscan.min_cluster_size == 25 and model.progress is True
+    assert params["config__clustering__method"] == "evoc" and params["config__umap__n_neighbors"] == 15
+    model.set_params(config__clustering__method="hdbscan", progress=True)
+    assert model.config.clustering.hdbscan.min_cluster_size == 10 and model.progress is True
     assert not hasattr(model, "topics_")
     twin = clone(model)
     assert twin.config == model.config and twin is not model

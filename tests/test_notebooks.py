@@ -96,7 +96,7 @@ def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
     papermill.execute_notebook(
         str(notebook_path("explore")), str(output), kernel_name=ensure_kernel(), cwd=str(tmp_path), progress_bar=False,
         parameters={"corpus": str(corpus), "settings": settings, "output_dir": str(tmp_path / "explore"),
-                    "topic": 0, "query": "government", "refit_settings": {"hdbscan.min_cluster_size": 25},
+                    "topic": 0, "query": "government", "refit_settings": {"clustering.method": "hdbscan", "clustering.hdbscan.min_cluster_size": 25},
                     "label_aspects": ["keybert", "mmr"]},
     )
     executed = nbformat.read(output, as_version=4)
@@ -114,7 +114,7 @@ def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
     from topiclab import load_run
 
     refit = load_run(tmp_path / "explore" / "refit")
-    assert refit.config.hdbscan.min_cluster_size == 25 and {"words_keybert", "words_mmr"} <= set(refit.topics)
+    assert refit.config.clustering.hdbscan.min_cluster_size == 25 and {"words_keybert", "words_mmr"} <= set(refit.topics)
     assert refit.manifest["embedding"]["n_cached"] == 300  # the refit embedded nothing
 
 

@@ -294,10 +294,10 @@ def test_open_or_fit_reopens_the_same_inputs_and_refits_on_a_change(tmp_path, bb
     assert first.name == "my-report" and set(first.projections) == {"2d", "3d"}
     again = open_or_fit(corpus, run_dir, settings=settings)
     assert again.manifest["created_at"] == first.manifest["created_at"]
-    changed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
-    assert changed.config.hdbscan.min_cluster_size == 30 and changed.manifest["embedding"]["n_cached"] == 300
+    changed = open_or_fit(corpus, run_dir, settings={**settings, "min_cluster_size": 30})
+    assert changed.config.clustering.hdbscan.min_cluster_size == 30 and changed.manifest["embedding"]["n_cached"] == 300
     bbc_small.assign(label=["moved"] + bbc_small["label"].tolist()[1:]).to_parquet(corpus)  # same texts
-    reclassed = open_or_fit(corpus, run_dir, settings={**settings, "hdbscan.min_cluster_size": 30})
+    reclassed = open_or_fit(corpus, run_dir, settings={**settings, "min_cluster_size": 30})
     assert reclassed.documents["class"].tolist()[0] == "moved"
 
 
@@ -363,7 +363,7 @@ def test_report_html_works_offline_in_a_browser(bbc_report, browser, artifacts_d
     page.frame_locator("iframe.topiclab-map").locator("#tlmap[data-state=ready]").wait_for()
     assert not errors
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=False)
-    page.locator("text=Document maps").first.scroll_into_view_if_needed()
+    page.locator("text=Document map").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "report-map.png"))
     page.close()
 

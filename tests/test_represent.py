@@ -165,3 +165,29 @@ def test_word_embeddings_are_embedded_once_each_and_never_nan(monkeypatch):
     assert asked == [["", "budget", "tax"]]  # each text once, in one batch
     assert all(np.isfinite(v).all() for v in vectors.values()) and vectors[""].tolist() == [0.0, 0.0]
     assert np.isclose(np.linalg.norm(vectors["tax"]), 1.0)
+
+
+def test_label_takes_the_llm_flags_of_fit_from_the_settings_registry():
+    import typer
+
+    from topiclab.options import LABELS, options
+
+    commands = {command.name: command for command in typer.main.get_command(app).commands.values()}
+    flags = {name: {opt for param in commands[name].params if not param.hidden for opt in param.opts}
+             for name in ("fit", "label")}
+    registry = {option.flag for option in options(LABELS)}
+    assert {"--llm-backend", "--llm-model", "--llm-base-url", "--llm-api-key-env"} <= registry
+    assert registry <= flags["fit"] & flags["label"]
+    assert not {"--llm", "--base-url", "--api-key-env"} & flags["label"]  # kept only as hidden aliases
+
+
+@pytest.mark.parametrize("args, deprecated", [
+    (["--llm-backend", "openai", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-api-key-env", "sk-pasted"], False),
+    (["--llm", "openai", "--base-url", "http://127.0.0.1:9/v1", "--api-key-env", "sk-pasted"], True),
+])
+def test_label_llm_flags_reach_the_settings_and_old_ones_still_work(fitted_run, args, deprecated):
+    result = CliRunner().invoke(app, ["label", str(fitted_run.path), *args, "--llm-model", "m"])
+    # the pasted "key" reached labels.llm.api_key_env, whose check refuses it before any request
+    assert result.exit_code == 2 and "api_key_env must be the upper-case NAME" in result.output
+    assert "sk-pasted" not in result.output
+    assert ("deprecated" in result.output) is deprecated

@@ -7,7 +7,7 @@ a run never loads the embedding or clustering libraries).
 
 from importlib import import_module
 
-__version__ = "0.2.0"
+__version__ = "0.2.0"  # the only place: pyproject.toml reads it (setuptools dynamic), runs record it
 
 _EXPORTS = {
     "RunConfig": "topiclab.config",

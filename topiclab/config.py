@@ -8,12 +8,14 @@ can be loaded from YAML, built from keyword arguments, or overridden from CLI fl
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from topiclab.clusterers import CLUSTERERS, ClustererSettings, is_registered
 from topiclab.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -73,27 +75,72 @@ class UMAPConfig(_Section):
     init: Literal["spectral", "pca", "random"] = "pca"
 
 
-class HDBSCANConfig(_Section):
-    """Density clustering of the reduced embeddings."""
+class ClusteringConfig(_Section):
+    """Which method clusters the reduced embeddings into topics, and that method's settings in the section
+    named after it (`clustering.evoc.min_samples`, `clustering.hdbscan.min_cluster_size`). The methods are
+    those in topiclab.clusterers' registry; only the chosen method's section is filled with its defaults."""
 
-    min_cluster_size: Union[int, Literal["auto"]] = Field(
-        "auto", description="'auto' reads the granularity from the data (the most persistent layer of HDBSCAN's "
-                            "cluster tree); a number gives classic HDBSCAN with that smallest topic size.")
-    min_samples: int = Field(5, ge=1, le=1000, description="Larger values leave more documents in no cluster.")
-    cluster_selection_method: Literal["eom", "leaf"] = Field(
-        "eom", description="With a fixed min_cluster_size: 'eom' (stable clusters) or 'leaf' (finest clusters).")
+    model_config = ConfigDict(extra="allow", validate_assignment=True)  # the extra keys: one section per method
 
-    @field_validator("min_cluster_size")
+    method: str = Field("evoc", description="How documents are clustered: " + "; ".join(
+        f"'{name}': {clusterer.summary}" for name, clusterer in CLUSTERERS.items()) + ".")
+
+    @field_validator("method")
     @classmethod
-    def _at_least_two(cls, value: Union[int, str]) -> Union[int, str]:
-        if isinstance(value, int) and not 2 <= value <= 100_000:
-            raise ValueError("must be 'auto' or an integer from 2 to 100000")
+    def _registered(cls, value: str) -> str:
+        if not is_registered(value):
+            raise ValueError(f"is not a clustering method; the methods are {', '.join(CLUSTERERS)}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _method_sections(cls, data: Any) -> Any:
+        """Each section validated by its method's settings; the chosen method's section filled in."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        unknown = sorted(key for key in data if key != "method" and not is_registered(key))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} is not a clustering method; the sections are 'method' and one "
+                             f"per method: {', '.join(CLUSTERERS)}")
+        method = data.get("method", cls.model_fields["method"].default)
+        for name in [key for key in (*data, method) if key != "method" and is_registered(key)]:
+            settings = CLUSTERERS[name].settings
+            if not isinstance(data.get(name), settings):
+                data[name] = _validated_section(settings, data.get(name) or {}, f"clustering.{name}")
+        return data
+
+    @property
+    def method_settings(self) -> ClustererSettings:
+        """The chosen method's settings section."""
+        return getattr(self, self.method)
 
     @property
     def smallest_cluster(self) -> int:
         """The fewest documents a topic found by clustering can have."""
-        return 10 if self.min_cluster_size == "auto" else int(self.min_cluster_size)
+        return self.method_settings.smallest_cluster
+
+
+def _validated_section(settings: type[BaseModel], values: Any, where: str) -> BaseModel:
+    try:
+        return settings.model_validate(values)
+    except ValidationError as exc:  # said here with its full dotted key: the section is not a declared field
+        raise ValueError("\n  ".join(f"{where}.{'.'.join(map(str, error['loc']))}: {error['msg']}"
+                                   + (f" (got {error['input']!r})" if not isinstance(error["input"], dict) else "")
+                                   for error in exc.errors())) from None
+
+
+def _from_hdbscan_section(old: dict[str, Any], method: str) -> dict[str, Any]:
+    """The `clustering` settings that an old `hdbscan:` section meant: min_cluster_size 'auto' was EVoC's layer
+    search, an integer classic HDBSCAN; without one, its other keys go to the `method` already chosen."""
+    old = dict(old)
+    if "min_cluster_size" in old:
+        size = old.pop("min_cluster_size")
+        method = "evoc" if size == "auto" else "hdbscan"
+        old = old if size == "auto" else {"min_cluster_size": size, **old}
+    if method == "evoc":
+        old.pop("cluster_selection_method", None)  # it applied only to a fixed size
+    return {"method": method, method: old}
 
 
 class VectorizerConfig(_Section):
@@ -324,12 +371,33 @@ class RunConfig(_Section):
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     umap: UMAPConfig = Field(default_factory=UMAPConfig)
-    hdbscan: HDBSCANConfig = Field(default_factory=HDBSCANConfig)
+    clustering: ClusteringConfig = Field(default_factory=ClusteringConfig)
     vectorizer: VectorizerConfig = Field(default_factory=VectorizerConfig)
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     projection: ProjectionConfig = Field(default_factory=ProjectionConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_hdbscan_section(cls, data: Any) -> Any:
+        """Config files and keys from before `clustering.method` (`hdbscan.min_cluster_size: auto`) still load,
+        with a note saying what to write instead. The old keys win over `clustering` ones: old files hold none,
+        so both at once means an old key given on top (a --set, a batch variant)."""
+        if not (isinstance(data, dict) and isinstance(data.get("hdbscan"), dict)):
+            return data
+        data = dict(data)
+        old = data.pop("hdbscan")
+        clustering = dict(data.get("clustering") or {})
+        new = _from_hdbscan_section(old, clustering.get("method", "evoc"))
+        clustering["method"] = new["method"]
+        clustering[new["method"]] = {**(clustering.get(new["method"]) or {}), **new[new["method"]]}
+        data["clustering"] = clustering
+        written = ", ".join(f"clustering.{key}={value}" for key, value in flatten(new).items())
+        warnings.warn(f"The hdbscan section is deprecated: hdbscan.{', hdbscan.'.join(old) or '*'} now reads as "
+                      f"{written}. Write clustering.method (evoc or hdbscan) and its section instead.",
+                      FutureWarning, stacklevel=2)
+        return data
 
     @model_validator(mode="after")
     def _components_fit_neighbours(self) -> "RunConfig":
@@ -351,7 +419,7 @@ class RunConfig(_Section):
 
     @classmethod
     def from_yaml(cls, path: Union[str, Path], overrides: Optional[dict[str, Any]] = None) -> "RunConfig":
-        data = read_yaml_mapping(path, ConfigError, "Configuration file", "a mapping of sections (umap:, hdbscan:, ...)")
+        data = read_yaml_mapping(path, ConfigError, "Configuration file", "a mapping of sections (umap:, clustering:, ...)")
         return cls.build(data, overrides)
 
     def with_overrides(self, overrides: dict[str, Any]) -> "RunConfig":
@@ -381,6 +449,13 @@ class RunConfig(_Section):
             dropped["labels.llm.backend"] = data["labels"]["llm"]["backend"]
             data["labels"]["llm"]["backend"] = defaults["labels.llm.backend"]
         return type(self).model_validate(data), dropped
+
+
+def section_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """The settings model of section `name` of `model` (a clustering method's section: its registered settings)."""
+    if model is ClusteringConfig and name in CLUSTERERS:
+        return CLUSTERERS[name].settings
+    return model.model_fields[name].annotation
 
 
 def looks_like_path(name: str) -> bool:
@@ -462,6 +537,8 @@ def _describe(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             lines.append(f"  {where}: unknown setting (check the spelling; see `topiclab fit --help`)")
+        elif error["type"] == "value_error" and str(error["ctx"]["error"]).startswith(f"{where}."):
+            lines.append(f"  {error['ctx']['error']}")  # a section that names its own keys (a clustering method's)
         else:
             given = error.get("input")
             shown = f" (got {given!r})" if not isinstance(given, dict) else ""

@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
-from topiclab.config import RunConfig
+from topiclab.config import RunConfig, section_model
 
 CORPUS, MODEL, LABELS, COMPUTE = "corpus", "model", "labels", "compute"
 
@@ -29,6 +29,7 @@ class Option:
     help: str = ""             # CLI help; empty: the setting's own description
     short: Optional[str] = None
     negative: Optional[str] = None  # bool flags: the --no form
+    implies: Mapping[str, Any] = field(default_factory=dict)  # other settings it sets, unless given themselves
 
     @property
     def flag(self) -> str:
@@ -53,8 +54,9 @@ OPTIONS: tuple[Option, ...] = (
                                                    "or path.", short="-m"),
     Option("cache", "embedding.cache", MODEL, bool, "Use the on-disk embedding cache.", negative="--no-cache"),
     Option("seed", "seed", MODEL, int, "Random seed (default 42): the same seed gives the same topics."),
-    Option("min_cluster_size", "hdbscan.min_cluster_size", MODEL, help="Smallest topic in documents, or 'auto' "
-                                                                       "(default: granularity read from the data)."),
+    Option("clustering_method", "clustering.method", MODEL),
+    Option("min_cluster_size", "clustering.hdbscan.min_cluster_size", MODEL, int, "Smallest topic in documents: "
+           "clusters with classic HDBSCAN (clustering.method=hdbscan).", implies={"clustering.method": "hdbscan"}),
     Option("level", "topics.level", MODEL, help="Granularity: 'auto' or a layer number (0 is the finest); see "
                                                 "`topiclab levels RUN`."),
     Option("nr_topics", "topics.nr_topics", MODEL, int, "Merge the closest topics until this many remain."),
@@ -84,19 +86,21 @@ def setting_description(key: str) -> str:
     model: Any = RunConfig
     *sections, leaf = key.split(".")
     for section in sections:
-        model = model.model_fields[section].annotation
+        model = section_model(model, section)
     return model.model_fields[leaf].description or ""
 
 
 def settings_from(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted settings from option names (None: not given): {"min_cluster_size": 20} -> {"hdbscan...": 20}."""
+    """Dotted settings from option names (None: not given): {"sample": 500} -> {"corpus.sample": 500}."""
     unknown = sorted(set(values) - set(BY_NAME))
     if unknown:
         from topiclab.errors import ConfigError
 
         raise ConfigError(f"Unknown option(s) {', '.join(unknown)}; options are {', '.join(BY_NAME)} "
                           "(any other setting by its dotted key, e.g. settings={'umap.n_neighbors': 30}).")
-    return {BY_NAME[name].key: value for name, value in values.items() if value is not None}
+    given = {name: value for name, value in values.items() if value is not None}
+    implied = {key: value for name in given for key, value in BY_NAME[name].implies.items()}
+    return {**implied, **{BY_NAME[name].key: value for name, value in given.items()}}
 
 
 def options(*groups: str) -> list[Option]:

@@ -55,7 +55,7 @@ def overrides_from(options: dict, settings: Optional[List[str]]) -> dict:
 
 
 ConfigOption = typer.Option(None, "--config", "-c", help="YAML file with settings (sections corpus, embedding, "
-                            "umap, hdbscan, vectorizer, topics, labels). Flags override it.", exists=True,
+                            "umap, clustering, vectorizer, topics, labels). Flags override it.", exists=True,
                             dir_okay=False)
 SetOption = typer.Option(None, "--set", help="Any setting as section.key=value, e.g. --set umap.n_neighbors=10. "
                          "Repeatable.")

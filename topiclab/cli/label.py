@@ -7,60 +7,67 @@ from typing import List, Optional
 
 import typer
 
-from topiclab.cli.common import RunArgument, app, friendly_errors, note_ignored_settings, printable
+from topiclab.cli.common import RunArgument, app, friendly_errors, note_ignored_settings, overrides_from, printable
+from topiclab.options import LABELS, with_options
 
 
 @app.command()
 @friendly_errors
+@with_options(LABELS)
 def label(
     run_dir: Path = RunArgument,
-    llm: Optional[str] = typer.Option(None, help="Add LLM labels: 'local' (packaged SmolLM2, offline), a .gguf file, "
-                                                 "'transformers' (a transformers model, with --llm-model), or "
-                                                 "'openai' for any OpenAI-compatible endpoint (with --base-url, "
-                                                 "--llm-model)."),
-    llm_model: Optional[str] = typer.Option(None, help="openai: the model name, e.g. gpt-4o-mini or llama3.2; "
-                                                       "transformers: a model folder, a .gguf file or a hub name "
-                                                       "(default: the packaged SmolLM2)."),
-    base_url: Optional[str] = typer.Option(None, help="openai: the endpoint, e.g. https://api.openai.com/v1 or "
-                                                      "http://127.0.0.1:11434/v1 (Ollama)."),
-    api_key_env: Optional[str] = typer.Option(None, help="openai: the NAME of the environment variable holding the "
-                                                         "key, e.g. OPENAI_API_KEY. The key is never saved."),
     api: Optional[str] = typer.Option(None, help="openai: 'chat' (default) or 'completions'."),
     prompt_file: Optional[Path] = typer.Option(None, exists=True, dir_okay=False,
                                                help="Prompt template with {keywords} and {documents}."),
-    aspects: Optional[str] = typer.Option(None, help="Comma-separated aspects, replacing the run's: keybert, mmr, "
-                                                     "keybert_mmr, llm. c-TF-IDF words are always kept."),
     display: Optional[str] = typer.Option(None, help="The aspect shown as each label: keywords, keybert, mmr, "
                                                      "keybert_mmr or llm (default: llm when present)."),
     mmr_diversity: Optional[float] = typer.Option(None, help="0 (relevant words) to 1 (diverse words)."),
     keep_manual: bool = typer.Option(True, "--keep-manual/--drop-manual", help="Keep labels set with set-label."),
     settings: Optional[List[str]] = typer.Option(None, "--set", help="Any labels setting as key=value, e.g. "
                                                                      "--set llm.concurrency=8. Repeatable."),
+    llm: Optional[str] = typer.Option(None, "--llm", hidden=True, help="Deprecated: --llm-backend."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", hidden=True, help="Deprecated: --llm-base-url."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", hidden=True,
+                                              help="Deprecated: --llm-api-key-env."),
+    given_settings: dict = None,
 ) -> None:
     """Recompute a saved run's topic labels (KeyBERT, MMR, LLM) without refitting, and save it in place.
 
+    --aspects replaces the run's aspects (c-TF-IDF words are always kept); --llm-backend adds LLM labels.
     Only prompts that changed reach the model: earlier answers come from the label cache.
     """
-    from topiclab.cli.common import overrides_from
     from topiclab.represent import relabel
     from topiclab.results import load_run
 
     run = load_run(run_dir)
     note_ignored_settings(run)
+    given = {key.removeprefix("labels."): value
+             for key, value in {**_old_llm_flags(llm, base_url, api_key_env), **given_settings}.items()}
+    aspects = given.pop("aspects", None)
     chosen = aspects.split(",") if aspects is not None else list(run.config.labels.aspects)
-    if llm is not None and "llm" not in chosen:
+    if "llm.backend" in given and "llm" not in chosen:
         chosen.append("llm")
     overrides = overrides_from({
-        "aspects": [a.strip() for a in chosen if a.strip()], "display": display, "mmr_diversity": mmr_diversity,
-        "llm.model": llm_model, "llm.base_url": base_url, "llm.api_key_env": api_key_env, "llm.api": api,
+        **given, "aspects": [a.strip() for a in chosen if a.strip()], "display": display,
+        "mmr_diversity": mmr_diversity, "llm.api": api,
         "llm.prompt": prompt_file.read_text(encoding="utf-8") if prompt_file else None,
     }, settings)
-    if llm is not None:  # 'local' with no --llm-model means the packaged SmolLM2, whatever the run used before
-        overrides["llm.backend"] = llm if llm in ("openai", "transformers") else "local"
-        overrides["llm.model"] = llm_model if llm in ("openai", "local", "transformers") else llm
-    run = relabel(run, {key.removeprefix("labels."): value for key, value in overrides.items()},
-                  keep_manual=keep_manual)
+    run = relabel(run, overrides, keep_manual=keep_manual)
     print_labels(run)
+
+
+def _old_llm_flags(llm: Optional[str], base_url: Optional[str], api_key_env: Optional[str]) -> dict:
+    """The settings meant by the flags `label` took before it shared fit's (--llm, --base-url, --api-key-env),
+    with a note; `--llm` also took a .gguf file, which is the local backend's model."""
+    old = {key: value for key, value in (("labels.llm.base_url", base_url), ("labels.llm.api_key_env", api_key_env))
+           if value is not None}
+    if llm is not None:
+        backend = llm if llm in ("local", "transformers", "openai") else "local"
+        old.update({"labels.llm.backend": backend, **({} if backend == llm else {"labels.llm.model": llm})})
+    if old:
+        typer.secho("Note: --llm, --base-url and --api-key-env are deprecated; use --llm-backend, --llm-model, "
+                    "--llm-base-url and --llm-api-key-env, as `topiclab fit` does.", fg=typer.colors.YELLOW, err=True)
+    return old
 
 
 @app.command("set-label")

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from topiclab.errors import FigureError
 from topiclab.figures._common import escape, finish, sample_per_topic, shorten, topic_table
+from topiclab.figures.registry import register_figure
 from topiclab.results import OUTLIER, TopicRun
 
 #: Most points drawn by default: 3D scenes in headless Chromium (software WebGL) draw and hover within
@@ -29,6 +30,14 @@ LINE_CHARS = 64
 HOVER = "<b>%{fullData.name}</b><br>%{text}<extra></extra>"
 
 
+@register_figure("document_map_3d",
+                 title="Document map in 3D",
+                 position=20,
+                 about="The same documents in three dimensions (up to 10,000 of them, every topic kept): drag to "
+                       "rotate, scroll to zoom, hover a dot to read the start of its document.",
+                 applies=lambda run: "3d" in run.projections,
+                 missing="This run has no 3D coordinates: <code>topiclab figures RUN</code> computes them.",
+                 map_points=True)
 def document_map_3d(run: TopicRun, max_points: int | None = None) -> go.Figure:
     """3D map of the documents colored by topic; `max_points` overrides the sample size (all: len(documents))."""
     coords = run.projections.get("3d")

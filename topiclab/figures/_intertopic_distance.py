@@ -10,11 +10,20 @@ import numpy as np
 import plotly.graph_objects as go
 
 from topiclab.figures._common import finish, topic_vectors
+from topiclab.figures.registry import compares_topics, register_figure
 from topiclab.results import TopicRun
 
 BUBBLE_PX = 60  # diameter of the largest topic's bubble
 
 
+@register_figure("intertopic_distance",
+                 title="Intertopic distance map",
+                 position=50,
+                 about="Each circle is a topic, sized by its documents, placed so that topics with similar words are "
+                       "close. Overlapping circles are candidates for merging (<code>topics.nr_topics</code>); "
+                       "isolated ones are distinct themes.",
+                 applies=compares_topics,
+                 missing="Too few topics to place on a distance map.")
 def intertopic_distance(run: TopicRun) -> go.Figure:
     table, vectors = topic_vectors(run)
     centered = vectors - vectors.mean(axis=0)

@@ -11,9 +11,18 @@ from functools import partial
 import plotly.graph_objects as go
 
 from topiclab.figures._common import DISTANCE, LINKAGE, finish, topic_vectors
+from topiclab.figures.registry import compares_topics, register_figure
 from topiclab.results import TopicRun
 
 
+@register_figure("topic_hierarchy",
+                 title="Topic hierarchy",
+                 position=60,
+                 about="Topics joined step by step by the similarity of their words: topics that join low in the tree"
+                       " (short branches) are close relatives, and each branch point suggests what a merged topic "
+                       "would cover.",
+                 applies=compares_topics,
+                 missing="Too few topics for a hierarchy.")
 def topic_hierarchy(run: TopicRun) -> go.Figure:
     import plotly.figure_factory as ff
     from scipy.cluster.hierarchy import linkage

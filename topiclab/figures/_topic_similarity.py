@@ -10,9 +10,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from topiclab.figures._common import finish, topic_linkage, topic_vectors
+from topiclab.figures.registry import compares_topics, register_figure
 from topiclab.results import TopicRun
 
 
+@register_figure("topic_similarity",
+                 title="Topic similarity",
+                 position=70,
+                 about="Cosine similarity between topics (1 on the diagonal). Dark off-diagonal cells pair topics "
+                       "that say nearly the same thing; a dark block marks a family of related topics.",
+                 applies=compares_topics,
+                 missing="Too few topics for a similarity map.")
 def topic_similarity(run: TopicRun) -> go.Figure:
     from scipy.cluster.hierarchy import leaves_list
 

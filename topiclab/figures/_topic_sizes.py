@@ -6,9 +6,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from topiclab.figures._common import finish, topic_table
+from topiclab.figures.registry import register_figure
 from topiclab.results import OUTLIER, TopicRun
 
 
+@register_figure("topic_sizes",
+                 title="Topic sizes",
+                 position=40,
+                 about="Documents per topic. A few giant topics next to many tiny ones often means the clustering "
+                       "merged unlike documents; raising <code>umap.n_neighbors</code> or choosing a finer "
+                       "<code>topics.level</code> changes the balance.")
 def topic_sizes(run: TopicRun) -> go.Figure:
     table = topic_table(run)
     table = table.assign(outlier=table["topic"] == OUTLIER).sort_values(["outlier", "size"], ascending=[True, False])

@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from topiclab.errors import FigureError
 from topiclab.figures._common import escape, finish, topic_table
+from topiclab.figures.registry import register_figure, topic_count
 from topiclab.results import OUTLIER, TopicRun
 
 CTFIDF = "c-TF-IDF"
@@ -31,6 +32,15 @@ def word_aspects(run: TopicRun) -> list[str]:
             if c.startswith("words_") and f"word_scores_{c.removeprefix('words_')}" in columns]
 
 
+@register_figure("topic_words",
+                 title="Topic words",
+                 position=30,
+                 about="The most distinctive words of each topic with their c-TF-IDF scores: a long bar means the "
+                       "word is frequent in this topic and rare in the others. Topics whose first words are names, "
+                       "places or jargon are usually sharp; topics led by generic words are often mixtures worth "
+                       "splitting (a finer <code>topics.level</code>).",
+                 applies=lambda run: topic_count(run) >= 1,
+                 missing="No topics were found, so there are no topic words to show.")
 def topic_words(run: TopicRun, aspect: Optional[str] = None, topics: Optional[Sequence[int]] = None) -> go.Figure:
     """Bars of the top words of `topics` (default: the 12 largest); `aspect` None: all aspects, with a menu."""
     aspects = {CTFIDF: ("words", "word_scores"), **{a: (f"words_{a}", f"word_scores_{a}") for a in word_aspects(run)}}

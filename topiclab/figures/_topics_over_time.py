@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from topiclab.errors import FigureError
 from topiclab.figures._common import finish, topic_table
+from topiclab.figures.registry import register_figure
 from topiclab.results import OUTLIER, TopicRun
 
 #: Finest period first, with its length in days; the first that gives at most MAX_PERIODS periods is used.
@@ -21,6 +22,15 @@ MAX_PERIODS = 120
 SHOWN_TOPICS = 6
 
 
+@register_figure("topics_over_time",
+                 title="Topics over time",
+                 position=80,
+                 about="How many documents each topic has per period; click legend entries to compare a few topics. "
+                       "Peaks are events or campaigns, steady lines are standing themes. Shown when the corpus has a "
+                       "timestamp column.",
+                 applies=lambda run: "timestamp" in run.documents and bool(run.documents["timestamp"].notna().any()),
+                 missing="This corpus has no timestamp column: give one (<code>--timestamp-col</code>) to see topics "
+                         "over time.")
 def topics_over_time(run: TopicRun, freq: Optional[str] = None) -> go.Figure:
     """Documents per topic per period; `freq` is a pandas frequency such as 'W' or 'MS'."""
     if "timestamp" not in run.documents:

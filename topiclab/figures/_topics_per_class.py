@@ -12,9 +12,19 @@ import plotly.graph_objects as go
 
 from topiclab.errors import FigureError
 from topiclab.figures._common import escape, finish, shorten, topic_table
+from topiclab.figures.registry import register_figure
 from topiclab.results import TopicRun
 
 
+@register_figure("topics_per_class",
+                 title="Topics per class",
+                 position=90,
+                 about="How each known class spreads over the topics. A class concentrated in one topic was found on "
+                       "its own; a class spread over many topics has sub-themes, and a topic shared by several "
+                       "classes is a theme they have in common. Shown when the corpus has a class column.",
+                 applies=lambda run: "class" in run.documents,
+                 missing="This corpus has no class column: give one (<code>--class-col</code>) to compare topics with"
+                         " classes.")
 def topics_per_class(run: TopicRun) -> go.Figure:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 

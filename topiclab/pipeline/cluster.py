@@ -20,7 +20,8 @@ came and went with the seed and between fp32 and int8 vectors (mean NMI over 8 s
 moved BBC, M10 and 20 Newsgroup samples to coarser layers and left the WordNet and FOLDOC topics fine.
 See benchmarks/bench_quality.py.
 
-A fixed `hdbscan.min_cluster_size` gives classic HDBSCAN instead (one layer, BERTopic's behaviour).
+The layers come from the method named by `clustering.method` (topiclab.clusterers): `evoc` (the default)
+gives many, `hdbscan` (a fixed smallest topic size, BERTopic's behaviour) one.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from topiclab.config import HDBSCANConfig
+from topiclab.clusterers import CLUSTERERS
+from topiclab.config import ClusteringConfig
+from topiclab.pipeline.jit import rebuilt_if_damaged
 
-#: Smallest cluster of the finest layer: the floor of every granularity the layer search may pick.
-BASE_MIN_CLUSTER_SIZE = 10
 #: The granularity the default starts from: this many times the square root of the clustered documents.
 TARGET_SCALE = 0.6
 #: A coarser layer wins when its centroid margin ratio times its persistence ratio reaches this.
@@ -107,28 +108,11 @@ def centroid_margin(unit_vectors: np.ndarray, labels: np.ndarray) -> float:
     return float((mine - similarity.max(axis=1)).mean())
 
 
-def cluster(coords: np.ndarray, config: HDBSCANConfig) -> Layers:
-    """Layers of clusters of the reduced coordinates: the layer search for min_cluster_size 'auto',
-    classic HDBSCAN (one layer) for a fixed size."""
+def cluster(coords: np.ndarray, config: ClusteringConfig) -> Layers:
+    """Layers of clusters of the reduced coordinates, by the configured method."""
     coords = np.ascontiguousarray(coords, dtype=np.float32)
-    if config.min_cluster_size == "auto":
-        return _layer_search(coords, config.min_samples)
-    return Layers(_hdbscan(coords, config)[None, :], np.zeros(1))
-
-
-def _layer_search(coords: np.ndarray, min_samples: int) -> Layers:
-    from evoc.clustering import build_cluster_layers  # its numba functions cache their own compilation
-
-    base = min(BASE_MIN_CLUSTER_SIZE, max(2, len(coords) // 10))
-    layers, _, persistence = build_cluster_layers(coords, min_samples=min(min_samples, len(coords) - 1),
-                                                  base_min_cluster_size=base, reproducible_flag=True)
-    return Layers(np.vstack([np.asarray(layer, dtype=np.int32) for layer in layers]),
-                  np.asarray(persistence, dtype=np.float64))
-
-
-def _hdbscan(coords: np.ndarray, config: HDBSCANConfig) -> np.ndarray:
-    from hdbscan import HDBSCAN
-
-    clusterer = HDBSCAN(min_cluster_size=int(config.min_cluster_size), min_samples=config.min_samples,
-                        cluster_selection_method=config.cluster_selection_method, metric="euclidean")
-    return clusterer.fit_predict(coords).astype(np.int32)
+    method = CLUSTERERS[config.method]
+    # EVoC's numba functions load their compiled code from disk: a damaged cache is rebuilt, not a crash
+    labels, persistence = rebuilt_if_damaged(lambda: method.layers(coords, config.method_settings))
+    return Layers(np.atleast_2d(np.asarray(labels, dtype=np.int32)),
+                  np.atleast_1d(np.asarray(persistence, dtype=np.float64)))

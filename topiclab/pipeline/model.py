@@ -52,7 +52,7 @@ def _learned(name: str) -> property:
 class TopicModel(BaseEstimator):
     """Topics of embedded documents.
 
-    Parameters: `config` (a RunConfig, or a dict of its sections, checked at fit; its umap, hdbscan,
+    Parameters: `config` (a RunConfig, or a dict of its sections, checked at fit; its umap, clustering,
     vectorizer, topics, compute, embedding and seed settings apply), `embedder` (an object with `encode`, a
     model name, or None: `config.embedding.model` through the cache), `progress` (bars per stage; None: for
     large corpora).
@@ -125,7 +125,7 @@ class TopicModel(BaseEstimator):
         if isinstance(self.config, Mapping):
             return RunConfig.build(dict(self.config))
         raise ConfigError(f"TopicModel(config=...) takes a RunConfig or a dict of settings (sections such as "
-                          f"umap, hdbscan, topics), not {type(self.config).__name__}.")
+                          f"umap, clustering, topics), not {type(self.config).__name__}.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -39,7 +39,7 @@ def add_documents(model, texts: list[str], embeddings: np.ndarray, y: Optional[S
         next_id = _apply_labels(state, y, topics, assigned_by, next_id, created)
 
     novel = (voted.similarities[:, 0] < state.novelty_threshold) & np.isin(assigned_by, ("neighbors", ""))
-    if novel.sum() >= max(2 * config.hdbscan.smallest_cluster, 20):
+    if novel.sum() >= max(2 * config.clustering.smallest_cluster, 20):
         clusters = cluster_subset(unit[novel], config, min_dist=config.umap.min_dist)
         for label in np.unique(clusters[clusters >= 0]):
             members = np.flatnonzero(novel)[clusters == label]

@@ -67,8 +67,9 @@ def cached_reduction(vectors: np.ndarray, graph, graph_key: dict, known: Optiona
 def cached_layers(coords: np.ndarray, graph_key: dict, config: RunConfig, cache: ReductionCache) -> Layers:
     """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
     key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
-           "hdbscan": config.hdbscan.model_dump(mode="json")}
-    arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, config.hdbscan)))
+           "clustering": config.clustering.method,
+           "settings": config.clustering.method_settings.model_dump(mode="json")}
+    arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, config.clustering)))
     return Layers(arrays["labels"], arrays["persistence"])
 
 
@@ -78,7 +79,7 @@ def cluster_subset(unit: np.ndarray, config: RunConfig, min_dist: float) -> np.n
     graph = neighbor_graph(unit, config.umap.n_neighbors, config.seed)
     coords = umap_layout(unit, graph, min(config.umap.n_components, len(unit) - 2), min_dist=min_dist,
                          n_epochs=config.umap.n_epochs or 200, init="pca", seed=config.seed)
-    layers = cluster(coords, config.hdbscan)
+    layers = cluster(coords, config.clustering)
     return layers.labels[layers.most_persistent()]
 
 
@@ -118,7 +119,7 @@ def assign_rest(unit: np.ndarray, topics: np.ndarray, assigned_by: np.ndarray, s
     pool = np.union1d(decided, sample) if keep else decided
     if len(pool) == 0:
         raise TopicLabError("No topics were found: every document was left in no cluster. Lower "
-                            "hdbscan.min_samples or give more documents.")
+                            "clustering.evoc.min_samples or give more documents.")
     candidate_pool = sample if len(sample) <= config.compute.reference_size else np.sort(
         np.random.default_rng(config.seed).choice(sample, config.compute.reference_size, replace=False))
     chosen = candidate_pool if keep else candidate_pool[topics[candidate_pool] != OUTLIER]

@@ -50,7 +50,7 @@ corpora:
 variants:                    # optional: every corpus is reported once per variant
   - name: default
   - name: coarse
-    settings: {hdbscan: {min_cluster_size: 50}}
+    settings: {clustering: {method: hdbscan, hdbscan: {min_cluster_size: 50}}}
 """
 
 

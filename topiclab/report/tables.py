@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from topiclab.clusterers import CLUSTERERS
 from topiclab.config import RunConfig, flatten
 from topiclab.results import OUTLIER, TopicRun
 
@@ -88,6 +89,15 @@ _ASSIGNED = {
     "edit": "Moved by hand",
     "": "Left in no topic (outliers, -1)",
 }
+
+
+def how_fitted(run: TopicRun) -> str:
+    """What reduced and clustered the documents, as the run's manifest recorded it (older runs: their config)."""
+    ran = run.manifest.get("clustering", {}).get("ran")
+    if ran:
+        return str(ran)
+    method = run.config.clustering.method
+    return f"UMAP to {run.config.umap.n_components} dimensions, then {CLUSTERERS[method].summary}"
 
 
 def assignment_overview(run: TopicRun) -> pd.DataFrame:

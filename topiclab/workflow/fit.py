@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from topiclab.clusterers import CLUSTERERS
 from topiclab.compute import partitioned
 from topiclab.config import RunConfig
 from topiclab.corpus import Corpus, load_corpus
@@ -31,7 +32,7 @@ from topiclab.represent import TopicContext, make_aspects, represent_topics
 from topiclab.results import TopicRun, load_run
 from topiclab.workflow import tables
 
-_PACKAGES = ("topiclab", "umap-learn", "hdbscan", "evoc", "pynndescent", "sentence-transformers", "scikit-learn",
+_PACKAGES = ("umap-learn", "hdbscan", "evoc", "pynndescent", "sentence-transformers", "scikit-learn",
              "numpy", "pandas", "torch", "wordllama", "onnxruntime", "plotly")
 
 
@@ -48,6 +49,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     from topiclab.pipeline import TopicModel
     from topiclab.pipeline.projection import project
     from topiclab.pipeline.reduce import ReductionCache
+    from topiclab.pipeline.warmup import warm_up
 
     config = resolve_config(config, **settings)
     aspects = make_aspects(config)  # a missing API key variable or GGUF file fails now, not after the fit
@@ -56,6 +58,8 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         corpus = source if isinstance(source, Corpus) else load_corpus(source, config.corpus, seed=config.seed)
     run_name = check_name(name, "run name") if name is not None else _default_name(corpus)
     show = wanted(progress, len(corpus))
+    with watch("compile"):
+        warm_up(show=progress is not False)  # minutes once per machine: a bar even for a small corpus
     compute = {}
     with partitioned(corpus.texts, config.compute, show) as partitions:  # None without compute.scheduler
         with watch("embed"):
@@ -126,6 +130,8 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
         },
         "embedding": embedding,
         "clustering": {
+            "method": config.clustering.method,
+            "ran": f"UMAP to {config.umap.n_components} dimensions, then {CLUSTERERS[config.clustering.method].summary}",
             "fit_sample": sample,
             "sampled": sample < len(corpus),
             "note": (f"UMAP and clustering were fitted on a seeded sample of {sample:,} of {len(corpus):,} "
@@ -145,7 +151,11 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
+    """The versions that produced a run; topiclab's is the running code's (`topiclab.__version__`, which
+    pyproject.toml reads too), so a checkout run from its folder is not recorded as the installed copy."""
+    from topiclab import __version__
+
+    found = {"python": platform.python_version(), "topiclab": __version__}
     for package in _PACKAGES:
         try:
             found[package] = metadata.version(package)
