@@ -20,6 +20,13 @@ COMPILE = $(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysc
 # once, into numba's on-disk cache (the packages' __pycache__, which numba writes whatever
 # PYTHONDONTWRITEBYTECODE says), so the first fit is as fast as the next. It returns at once when warm.
 WARMUP = $(VENV)/bin/topiclab warmup
+# llama.cpp (the test extra's local LLM server) is compiled for any x86-64 CPU with AVX2, not for this one
+# alone: its native build uses AVX-512 and AMX where a Xeon has them, and crashed (SIGSEGV) on every completion
+# on such a machine. Built without pip's wheel cache, which may hold a native build, and before the extras,
+# which then find it installed. Set LLAMA_CMAKE_ARGS to another llama.cpp build (-DGGML_NATIVE=ON, CUDA, ...).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA = $(PYTHON) -m venv $(VENV) && CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-compile \
+	--no-cache-dir --force-reinstall --no-deps "llama-cpp-python>=0.3.7"
 
 .PHONY: demo lab test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
 
@@ -36,6 +43,7 @@ $(VENV)/.installed-lab: pyproject.toml
 	touch $@ $(VENV)/.installed-core
 
 $(VENV)/.installed-test: pyproject.toml
+	$(LLAMA)
 	$(INSTALL) ".[test]"
 	$(COMPILE)
 	$(WARMUP)
