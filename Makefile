@@ -16,22 +16,37 @@ INSTALL = $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pi
 	$(PY) -m pip install --quiet --no-compile "$(TORCH_SPEC)" -e
 COMPILE = $(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
 	topiclab >/dev/null || true
+# numba compiles EVoC, UMAP and pynndescent on their first use on a machine (minutes on two cores): done here,
+# once, into numba's on-disk cache (the packages' __pycache__, which numba writes whatever
+# PYTHONDONTWRITEBYTECODE says), so the first fit is as fast as the next. It returns at once when warm.
+WARMUP = $(VENV)/bin/topiclab warmup
+# llama.cpp (the test extra's local LLM server) is compiled for any x86-64 CPU with AVX2, not for this one
+# alone: its native build uses AVX-512 and AMX where a Xeon has them, and crashed (SIGSEGV) on every completion
+# on such a machine. Built without pip's wheel cache, which may hold a native build, and before the extras,
+# which then find it installed. Set LLAMA_CMAKE_ARGS to another llama.cpp build (-DGGML_NATIVE=ON, CUDA, ...).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA = $(PYTHON) -m venv $(VENV) && CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-compile \
+	--no-cache-dir --force-reinstall --no-deps "llama-cpp-python>=0.3.7"
 
 .PHONY: demo lab test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
 
 $(VENV)/.installed-core: pyproject.toml
 	$(INSTALL) .
 	$(COMPILE)
+	$(WARMUP)
 	touch $@
 
 $(VENV)/.installed-lab: pyproject.toml
 	$(INSTALL) ".[lab]"
 	$(COMPILE)
+	$(WARMUP)
 	touch $@ $(VENV)/.installed-core
 
 $(VENV)/.installed-test: pyproject.toml
+	$(LLAMA)
 	$(INSTALL) ".[test]"
 	$(COMPILE)
+	$(WARMUP)
 	touch $@ $(VENV)/.installed-core $(VENV)/.installed-lab
 
 demo: $(VENV)/.installed-core

@@ -28,10 +28,12 @@ def isolated_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_clusterer() -> None:
-    """EVoC compiles about a hundred numba functions on its first import in a fresh environment (minutes on
-    two busy cores) and caches them on disk: do it once here, so that no CLI subprocess of a test spends its
-    time limit compiling."""
-    import evoc.clustering  # noqa: F401
+    """numba compiles EVoC, UMAP and pynndescent on their first use in a fresh environment (minutes on two busy
+    cores) and caches them on disk: `make` does it after installing, and this does it when it was skipped,
+    so that no CLI subprocess of a test spends its time limit compiling."""
+    from topiclab.pipeline.warmup import warm_up
+
+    warm_up(show=False)
 
 
 def shared(name: str) -> Path:

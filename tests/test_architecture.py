@@ -67,9 +67,15 @@ def _private_reaches(source: str, where: str) -> list[str]:
     return found
 
 
+#: Reach-ins into a third-party library, each the only way to the behaviour it needs: numba offers no public
+#: way to switch a loaded function's disk cache on and off, nor to say which cache file failed to load.
+THIRD_PARTY = {"topiclab/pipeline/jit.py": {"_index_path", "_cache"}}
+
+
 def test_no_module_touches_private_members_of_another_object():
     found = [reach for path in _modules().values()
-             for reach in _private_reaches(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))]
+             for reach in _private_reaches(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))
+             if reach.rsplit("._", 1)[-1] not in {m[1:] for m in THIRD_PARTY.get(reach.split(":")[0], ())}]
     assert not found, "private members used from outside their class:\n" + "\n".join(found)
 
 

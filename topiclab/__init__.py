@@ -25,6 +25,9 @@ _EXPORTS = {
     "assign_topics": "topiclab.workflow",
     "resolve_config": "topiclab.options",
     "search": "topiclab.search",
+    "from_bertopic": "topiclab.interop",
+    "export_bertopic": "topiclab.interop",
+    "to_bertopic": "topiclab.interop",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -94,6 +95,18 @@ def read_json(path: Union[str, Path]) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def replace_folder(staging: Path, path: Path) -> None:
+    """Rename the finished folder `staging` to `path`; a folder already there is moved aside first, then removed,
+    so `path` is always either the old folder or the whole new one."""
+    if not path.exists():
+        os.replace(staging, path)
+        return
+    retired = path.with_name(f".{path.name}.old-{os.getpid()}")
+    os.replace(path, retired)
+    os.replace(staging, path)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def umask() -> int:

@@ -9,6 +9,8 @@ from topiclab.cli import label  # noqa: F401  (label, set-label)
 from topiclab.cli import search  # noqa: F401  (search)
 from topiclab.cli import figures  # noqa: F401  (figures)
 from topiclab.cli import data  # noqa: F401  (data)
+from topiclab.cli import interop  # noqa: F401  (import-bertopic, export-bertopic)
+from topiclab.cli import warmup  # noqa: F401  (warmup)
 from topiclab.cli.common import app
 
 

@@ -38,7 +38,7 @@ def report(
     output = output or Path("outputs") / slugify(Path(corpus).stem, "report")
     typer.echo(f"Writing the report of {printable(corpus)} to {printable(output)}/ ...")
     result = make_report(corpus, output, config=config, settings=overrides, title=title, kernel=kernel, progress=True)
-    _print_result(result)
+    print_result(result)
 
 
 @app.command()
@@ -55,7 +55,7 @@ def demo(
                "a few minutes on a laptop; later runs reuse the cached embeddings) ...")
     result = make_report(SAMPLE, output, settings=overrides_from({"embedding.model": model}, None), kernel=kernel,
                          progress=True)
-    _print_result(result)
+    print_result(result)
 
 
 @app.command()
@@ -95,7 +95,7 @@ def batch(
         raise typer.Exit(code=1)
 
 
-def _print_result(result) -> None:
+def print_result(result) -> None:
     typer.echo(f"Report: {printable(result.html)}  ({_figures(result.summary)}; {result.seconds:.0f} s)")
     typer.echo(f"Notebook: {printable(result.directory / 'report.ipynb')}   Run: {printable(result.run_dir)}")
 

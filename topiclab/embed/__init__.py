@@ -5,10 +5,12 @@ from topiclab.embed.backends import (
     SentenceTransformerEmbedder,
     WordLlamaEmbedder,
     embedder_for,
+    loads_offline,
     resolve_embedder,
 )
 from topiclab.embed.cache import EmbeddingCache, default_cache_dir
 from topiclab.embed.embed import EmbeddingReport, embed_documents
 
 __all__ = ["Embedder", "EmbeddingCache", "EmbeddingReport", "SentenceTransformerEmbedder", "WordLlamaEmbedder",
-           "default_cache_dir", "embed_documents", "embedder_for", "resolve_embedder"]
+           "default_cache_dir", "embed_documents", "embedder_for", "loads_offline",
+           "resolve_embedder"]

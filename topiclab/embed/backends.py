@@ -218,6 +218,13 @@ def resolve_embedder(name: str, device: Optional[str] = None, precision: str = "
     return SentenceTransformerEmbedder(name, device, precision, cache_dir)
 
 
+def loads_offline(name: str) -> bool:
+    """Whether model `name` needs no download: WordLlama, the packaged MiniLM, or a local folder."""
+    lowered = name.lower()
+    return (lowered in _WORDLLAMA_NAMES or (lowered in _MINILM_NAMES and _packaged_minilm() is not None)
+            or Path(name).is_dir())
+
+
 def embedder_for(config: "EmbeddingConfig") -> Embedder:
     return resolve_embedder(config.model, config.device, config.precision, config.cache_dir)
 

@@ -1,4 +1,6 @@
-"""Expose a topiclab embedder to BERTopic (representation models such as KeyBERTInspired embed words)."""
+"""A topiclab embedder as a BERTopic embedding backend: `topiclab.to_bertopic(run)` gives BERTopic the run's own
+embedding model (WordLlama too) for `transform`, and representation models such as KeyBERTInspired embed words
+with it. BERTopic's `save` records its name, which `topiclab import-bertopic` reads back."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ class BERTopicBackend(BaseEmbedder):
         super().__init__()
         self.embedder = embedder
         self.batch_size = batch_size
+        self._hf_model = embedder.name  # what BERTopic's save records as the embedding model's name
 
     @classmethod
     def from_config(cls, config: EmbeddingConfig) -> "BERTopicBackend":

@@ -32,6 +32,7 @@ import numpy as np
 
 from topiclab.clusterers import CLUSTERERS
 from topiclab.config import ClusteringConfig
+from topiclab.pipeline.jit import rebuilt_if_damaged
 
 #: The granularity the default starts from: this many times the square root of the clustered documents.
 TARGET_SCALE = 0.6
@@ -110,6 +111,8 @@ def centroid_margin(unit_vectors: np.ndarray, labels: np.ndarray) -> float:
 def cluster(coords: np.ndarray, config: ClusteringConfig) -> Layers:
     """Layers of clusters of the reduced coordinates, by the configured method."""
     coords = np.ascontiguousarray(coords, dtype=np.float32)
-    labels, persistence = CLUSTERERS[config.method].layers(coords, config.method_settings)
+    method = CLUSTERERS[config.method]
+    # EVoC's numba functions load their compiled code from disk: a damaged cache is rebuilt, not a crash
+    labels, persistence = rebuilt_if_damaged(lambda: method.layers(coords, config.method_settings))
     return Layers(np.atleast_2d(np.asarray(labels, dtype=np.int32)),
                   np.atleast_1d(np.asarray(persistence, dtype=np.float64)))

@@ -16,6 +16,8 @@ from typing import Callable, Optional
 import numba
 import numpy as np
 
+from topiclab.pipeline.jit import rebuilt_if_damaged
+
 #: Similarities computed per block: about 64 MB of float32 at a time, whatever the reference size.
 _BLOCK_CELLS = 16_000_000
 #: Candidates per neighbour wanted, picked by the fast product and ranked exactly: a true neighbour is missed
@@ -46,13 +48,14 @@ def nearest(queries: np.ndarray, reference: np.ndarray, k: int, *, skip_self: bo
         if skip_self:
             own = np.arange(start, start + len(block))
             block[np.arange(len(block)), own] = -np.inf
-        _top_k(block, pool, candidates[start:start + rows], rough[start:start + rows])
+        rebuilt_if_damaged(lambda: _top_k(block, pool, candidates[start:start + rows], rough[start:start + rows]))
         if progress is not None:
             progress(len(block))
     indices = np.empty((len(queries), k), dtype=np.int64)
     similarities = np.empty((len(queries), k), dtype=np.float32)
-    _exact_top_k(np.ascontiguousarray(queries, dtype=np.float32), np.ascontiguousarray(reference, dtype=np.float32),
-                 candidates, indices, similarities)
+    rebuilt_if_damaged(lambda: _exact_top_k(np.ascontiguousarray(queries, dtype=np.float32),
+                                            np.ascontiguousarray(reference, dtype=np.float32), candidates, indices,
+                                            similarities))
     return indices, similarities
 
 
@@ -60,8 +63,8 @@ def vote(neighbor_topics: np.ndarray, similarities: np.ndarray) -> tuple[np.ndar
     """Each row's topic by similarity-weighted vote of its neighbours' topics, and that topic's share of
     the vote (an honest probability: 1.0 when every neighbour agrees). Ties go to the nearest neighbour's
     topic, so the result never depends on the order of topic ids."""
-    return _vote(np.ascontiguousarray(neighbor_topics, dtype=np.int64),
-                 np.ascontiguousarray(similarities, dtype=np.float32))
+    return rebuilt_if_damaged(lambda: _vote(np.ascontiguousarray(neighbor_topics, dtype=np.int64),
+                                            np.ascontiguousarray(similarities, dtype=np.float32)))
 
 
 @numba.njit(parallel=True, cache=True)

@@ -23,7 +23,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from topiclab.files import write_bytes
-from topiclab.pipeline.jit import cache_numba_compilation
+from topiclab.pipeline.jit import compiled
 from topiclab.pipeline.neighbors import nearest
 
 log = logging.getLogger(__name__)
@@ -102,22 +102,23 @@ class ReductionCache:
         return self.directory / f"{what.get('stage', 'reduction')}-{key}.npz"
 
 
-def neighbor_graph(unit_vectors: np.ndarray, n_neighbors: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def neighbor_graph(unit_vectors: np.ndarray, n_neighbors: int, seed: int,
+                   exact_up_to: int = EXACT_NEIGHBORS) -> tuple[np.ndarray, np.ndarray]:
     """Each row's `n_neighbors` nearest rows by cosine similarity, itself first (as UMAP expects):
-    (indices int64, similarities float32). Exact up to EXACT_NEIGHBORS rows, seeded NN-descent above."""
+    (indices int64, similarities float32). Exact up to `exact_up_to` rows, seeded NN-descent above."""
     n = len(unit_vectors)
     k = min(n_neighbors, n)
-    if n <= EXACT_NEIGHBORS:
+    if n <= exact_up_to:
         indices, similarities = nearest(unit_vectors, unit_vectors, k - 1, skip_self=True)
         own = np.arange(n)[:, None]
         return (np.hstack([own, indices]).astype(np.int64),
                 np.hstack([np.ones((n, 1), np.float32), similarities]).astype(np.float32))
-    from pynndescent import NNDescent
 
-    cache_numba_compilation()
-    index = NNDescent(unit_vectors, n_neighbors=k, metric="cosine", random_state=seed, low_memory=True,
-                      n_jobs=1, compressed=True)  # one job: NN-descent's parallel updates are not seeded
-    indices, distances = index.neighbor_graph
+    from pynndescent import NNDescent  # imported first: `compiled` turns on the cache of what is loaded
+
+    indices, distances = compiled(lambda: NNDescent(
+        unit_vectors, n_neighbors=k, metric="cosine", random_state=seed, low_memory=True, n_jobs=1,
+        compressed=True).neighbor_graph)  # one job: NN-descent's parallel updates are not seeded
     return indices.astype(np.int64), (1.0 - distances).astype(np.float32)
 
 
@@ -128,7 +129,6 @@ def umap_layout(unit_vectors: np.ndarray, graph: tuple[np.ndarray, np.ndarray], 
     known labels (-1 where unknown) for a supervised layout."""
     from umap import UMAP
 
-    cache_numba_compilation()
     indices, similarities = graph
     umap = UMAP(n_components=n_components, n_neighbors=indices.shape[1], min_dist=min_dist, metric=metric,
                 n_epochs=n_epochs, init=init, random_state=seed, low_memory=True, verbose=False,
@@ -138,7 +138,7 @@ def umap_layout(unit_vectors: np.ndarray, graph: tuple[np.ndarray, np.ndarray], 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)  # the seed's doing
         warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        return umap.fit_transform(unit_vectors, y=target).astype(np.float32)
+        return compiled(lambda: umap.fit_transform(unit_vectors, y=target)).astype(np.float32)
 
 
 def principal_components(coords: np.ndarray, n_components: int) -> np.ndarray:

@@ -140,6 +140,15 @@ class TermCounts:
                seed_multiplier: float = 2.0) -> sp.csr_matrix:
         """c-TF-IDF of every topic row over the words the vectorizer settings keep (the others score 0):
         `min_df` on document frequency, then the `max_features` most frequent, as CountVectorizer does."""
+        counts, idf = self.weighted(config, n_documents, seed_words, seed_multiplier)
+        tf = _l1_rows(counts)
+        tf.data = np.sqrt(tf.data)
+        return (tf @ sp.diags(idf)).tocsr()
+
+    def weighted(self, config: VectorizerConfig, n_documents: int, seed_words: tuple[str, ...] = (),
+                 seed_multiplier: float = 2.0) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The counts of the words the settings keep (the others 0) and each word's idf weight, the two
+        halves of c-TF-IDF (BERTopic saves the weights as its ClassTfidfTransformer's diagonal)."""
         counts = self.counts.astype(np.float64)
         min_df = config.min_df if isinstance(config.min_df, int) else config.min_df * n_documents
         kept = self.document_frequency >= min_df
@@ -155,9 +164,7 @@ class TermCounts:
         if seed_words:
             boost = np.isin(np.asarray(self.vocabulary, dtype=object), list(seed_words))
             idf = np.where(boost, idf * seed_multiplier, idf)
-        tf = _l1_rows(counts)
-        tf.data = np.sqrt(tf.data)
-        return (tf @ sp.diags(idf)).tocsr()
+        return counts, idf
 
     def top_words(self, ctfidf: sp.csr_matrix, n: int) -> dict[int, list[tuple[str, float]]]:
         """The `n` best-scoring words of each topic, best first (ties: vocabulary order)."""

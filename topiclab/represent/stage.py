@@ -12,6 +12,7 @@ import time
 import warnings
 from importlib import import_module
 
+import numpy as np
 import pandas as pd
 
 from topiclab.aspects import ASPECTS
@@ -66,6 +67,21 @@ def represent_topics(context: TopicContext, aspects: list[Aspect], display: str,
 
 def is_aspect_column(column: str) -> bool:
     return column.startswith(("words_", "word_scores_")) or any(column in info.columns for info in ASPECTS.values())
+
+
+def fill_missing_aspects(topics: pd.DataFrame) -> pd.DataFrame:
+    """Aspect cells left empty when a table's rows come from different aspect sets (a topic an edit or an update
+    made, beside an aspect the configuration does not compute, such as an imported model's) as no words or no
+    label, never NaN; a number (a name's margin) is NaN where there is none."""
+    for column in [c for c in topics.columns if is_aspect_column(c)]:
+        values = topics[column]
+        if column.startswith(("words_", "word_scores_")):
+            topics[column] = [v if isinstance(v, (list, tuple, np.ndarray)) else [] for v in values]
+        elif all(isinstance(v, (int, float, np.number)) for v in values if v is not None):
+            topics[column] = pd.to_numeric(values, errors="coerce")  # a name's margin: NaN where none
+        else:
+            topics[column] = [v if isinstance(v, str) else "" for v in values]
+    return topics
 
 
 def display_labels(topics: pd.DataFrame, display: str) -> list[str]:

@@ -9,7 +9,6 @@ them back is `store.py`'s; this module does not know `TopicRun` (it writes any o
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.errors import RunError
-from topiclab.files import spreadsheet_safe, umask
+from topiclab.files import replace_folder, spreadsheet_safe, umask
 
 if TYPE_CHECKING:
     from topiclab.results.run import TopicRun
@@ -40,7 +39,7 @@ def save_run(run: TopicRun, path: Union[str, Path, None]) -> Path:
     staging.chmod(0o777 & ~umask())  # mkdtemp makes it private; a run folder is meant to be shared
     try:
         _write_files(run, staging)
-        _swap_into_place(staging, path)
+        replace_folder(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -70,16 +69,6 @@ def _write_files(run: TopicRun, folder: Path) -> None:
     manifest = {**run.manifest, "format_version": FORMAT_VERSION}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     run.manifest = manifest
-
-
-def _swap_into_place(staging: Path, path: Path) -> None:
-    if not path.exists():
-        os.replace(staging, path)
-        return
-    retired = path.with_name(f".{path.name}.old-{os.getpid()}")
-    os.replace(path, retired)
-    os.replace(staging, path)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _topics_csv(topics: pd.DataFrame) -> pd.DataFrame:

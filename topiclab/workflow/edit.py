@@ -26,7 +26,7 @@ from topiclab.errors import ConfigError, RunError
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import edits
 from topiclab.represent import TopicContext, configured_hierarchy, kept_names, make_aspects, represent_topics
-from topiclab.represent.stage import is_aspect_column
+from topiclab.represent.stage import fill_missing_aspects, is_aspect_column
 from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
 
@@ -142,7 +142,7 @@ def rebuild(run: TopicRun, model, changed: Optional[set[int]]) -> None:
                 row[column] = old.loc[topic, column]
             row["label"] = old.loc[topic, "label"]
             rows.append(row)
-    topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
+    topics = fill_missing_aspects(pd.DataFrame(rows).rename_axis("topic").reset_index())
     apply_manual_labels(topics, run.manifest.get("manual_labels", {}))
     run.documents, run.topics, run.model = documents, topics, model
     run.topic_embeddings = tables.topic_embeddings(model, topics)

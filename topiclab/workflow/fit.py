@@ -49,6 +49,7 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
     from topiclab.pipeline import TopicModel
     from topiclab.pipeline.projection import project
     from topiclab.pipeline.reduce import ReductionCache
+    from topiclab.pipeline.warmup import warm_up
 
     config = resolve_config(config, **settings)
     aspects = make_aspects(config)  # a missing API key variable or GGUF file fails now, not after the fit
@@ -57,6 +58,8 @@ def fit_run(source: Union[CorpusSource, Corpus], config: ConfigLike = None, *, e
         corpus = source if isinstance(source, Corpus) else load_corpus(source, config.corpus, seed=config.seed)
     run_name = check_name(name, "run name") if name is not None else _default_name(corpus)
     show = wanted(progress, len(corpus))
+    with watch("compile"):
+        warm_up(show=progress is not False)  # minutes once per machine: a bar even for a small corpus
     compute = {}
     with partitioned(corpus.texts, config.compute, show) as partitions:  # None without compute.scheduler
         with watch("embed"):

@@ -23,6 +23,7 @@ from topiclab.metrics import run_metrics
 from topiclab.pipeline.neighbors import normalize
 from topiclab.progress import Stopwatch, wanted
 from topiclab.represent import TopicContext, configured_hierarchy, kept_names, make_aspects, represent_topics
+from topiclab.represent.stage import fill_missing_aspects
 from topiclab.results import TopicRun, apply_manual_labels, load_model, load_run
 from topiclab.workflow import tables
 
@@ -154,7 +155,7 @@ def _topics(run: TopicRun, model, texts: list[str], changed: set[int]) -> pd.Dat
     redone, report = represent_topics(context, make_aspects(run.config), run.config.labels.resolved_display)
     redone = redone.set_index("topic")
     rows = [redone.loc[t] if t in redone.index else old.loc[t] for t in fresh["topic"]]
-    topics = pd.DataFrame(rows).rename_axis("topic").reset_index()
+    topics = fill_missing_aspects(pd.DataFrame(rows).rename_axis("topic").reset_index())
     topics["size"] = topics["topic"].map(model.topic_sizes_).astype(int)
     apply_manual_labels(topics, run.manifest.get("manual_labels", {}))
     run.manifest["labels"] = {**run.manifest.get("labels", {}), "last_update": report}
