@@ -1,5 +1,5 @@
-"""The name-keyed registries people extend: clustering methods and figures. A new one is a module that
-registers itself (or an installed package's entry point); the config, the CLI and the report read it."""
+"""The name-keyed registries people extend: clustering methods, figures and topic aspects. A new one is a module
+that registers itself (or an installed package's entry point); the config, the CLI and the report read it."""
 
 from __future__ import annotations
 
@@ -10,18 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from topiclab.aspects import ASPECTS
 from topiclab.clusterers import CLUSTERERS
 from topiclab.config import RunConfig
 from topiclab.errors import ConfigError
 from topiclab.figures import FIGURES, available_figures
 from topiclab.plugins import load_plugins
+from topiclab.results import load_run
 
 TOYS = '''
 import numpy as np
 import plotly.graph_objects as go
 
+from topiclab.aspects import AspectInfo, register_aspect
 from topiclab.clusterers import ClustererSettings, register_clusterer
 from topiclab.figures.registry import register_figure
+from topiclab.represent.base import Aspect
 
 
 class HalvesSettings(ClustererSettings):
@@ -38,8 +42,27 @@ def halves(coords, settings):
 def toy_bars(run):
     sizes = run.topics["size"].tolist()
     return go.Figure(go.Bar(y=sizes), layout_title_text=f"Toy bars of {len(sizes)} topics")
+
+
+class ShoutedWords(Aspect):
+    """Each topic's first three c-TF-IDF words in capitals."""
+
+    name = "shouted"
+
+    @classmethod
+    def from_config(cls, config):
+        return cls()
+
+    def transform(self, context):
+        self.report_ = {}
+        return {"words_shouted": [[w.upper() for w in list(words)[:3]] for words in context.topics["words"]]}
+
+
+register_aspect("shouted", AspectInfo("the toy aspect: three words in capitals", "topiclab_toys:ShoutedWords.from_config",
+                                      {"words_shouted": "Shouted words"}))
 '''
-ENTRY_POINTS = "[topiclab.clusterers]\nhalves = topiclab_toys\n\n[topiclab.figures]\ntoy_bars = topiclab_toys\n"
+ENTRY_POINTS = ("[topiclab.clusterers]\nhalves = topiclab_toys\n\n[topiclab.figures]\ntoy_bars = topiclab_toys\n\n"
+                "[topiclab.aspects]\nshouted = topiclab_toys\n")
 
 
 @pytest.fixture
@@ -58,6 +81,7 @@ def toys(tmp_path, monkeypatch) -> Path:
     yield folder
     CLUSTERERS.pop("halves", None)
     FIGURES.pop("toy_bars", None)
+    ASPECTS.pop("shouted", None)
     sys.modules.pop("topiclab_toys", None)  # so the next test's extension registers again on import
     load_plugins.cache_clear()
 
@@ -79,6 +103,13 @@ def test_every_clustering_method_has_settings_and_says_what_ran():
         assert clusterer.summary in how_fitted(run)
 
 
+def test_an_aspect_from_an_extension_is_found_by_name(toys):
+    with pytest.raises(ConfigError, match="'whispered' is not an aspect"):
+        RunConfig.build(overrides={"labels.aspects": "whispered"})
+    config = RunConfig.build(overrides={"labels.aspects": "keybert,shouted"})  # loads the extension to find it
+    assert config.labels.aspects == ["keybert", "shouted"] and "shouted" in ASPECTS
+
+
 def test_a_clustering_method_from_an_extension_is_found_by_name(toys):
     from topiclab.pipeline.cluster import cluster
 
@@ -92,18 +123,23 @@ def test_a_clustering_method_from_an_extension_is_found_by_name(toys):
 
 
 @pytest.mark.integration
-def test_an_extensions_clusterer_and_figure_show_in_a_report(toys, tmp_path, bbc_small):
+def test_an_extensions_clusterer_figure_and_aspect_show_in_a_report(toys, tmp_path, bbc_small):
     from topiclab.report import make_report
 
     corpus = tmp_path / "news.parquet"
     bbc_small.head(150).to_parquet(corpus)
     result = make_report(corpus, tmp_path / "out", settings={"embedding.model": "wordllama", "corpus.text_col": "text",
-                                                             "clustering.method": "halves"})
+                                                             "clustering.method": "halves",
+                                                             "labels.aspects": "names,shouted"})
     page = result.html.read_text(encoding="utf-8")
     assert result.summary["topics"] == 2
     assert "the toy halves method (two topics, cut at a median)" in page  # what ran, in the first paragraph
     assert "Toy bars heading" in page and "Read the toy bars one by one." in page
     assert "Toy bars of 2 topics" in page
+    assert "Shouted words" in page  # the aspect's report column, with its words
+    run = load_run(result.run_dir)
+    shouted = run.topics.loc[run.topics["topic"] != -1, "words_shouted"]
+    assert all(words and all(w.isupper() and w in page for w in words) for words in shouted)
     for figure in FIGURES.values():  # every registered figure has its section: drawn, or why not
         assert figure.title in page
     assert "UMAP and HDBSCAN (BERTopic)" not in page

@@ -1,16 +1,19 @@
 """The one registry of topic aspects (word re-rankings, written labels, names), keyed by name.
 
 Config's allowed values (`labels.aspects`, `labels.display`), the CLI's help and the report's columns are
-all read from here, so adding an aspect is its module in `topiclab.represent` plus one entry below. The
-registry is data at the bottom layer: each entry names its maker by import path ("module:callable", a
-callable taking the RunConfig), which only `topiclab.represent.stage` resolves, so configuration never
-imports the representation code.
+all read from here, so adding an aspect is its module in `topiclab.represent` plus one entry below, or an
+installed package's module that calls `register_aspect` (entry-point group "topiclab.aspects", see
+topiclab.plugins). The registry is data at the bottom layer: each entry names its maker by import path
+("module:callable", a callable taking the RunConfig), which only `topiclab.represent.stage` resolves, so
+configuration never imports the representation code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
+
+from topiclab.plugins import load_plugins
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,22 @@ ASPECTS: dict[str, AspectInfo] = {
 
 #: What `labels.display` may name besides an aspect: the c-TF-IDF words.
 KEYWORDS = "keywords"
+#: The entry-point group under which installed packages add aspects.
+PLUGIN_GROUP = "topiclab.aspects"
+
+
+def register_aspect(name: str, info: AspectInfo) -> None:
+    """Add the aspect `name` (an extension's module calls this when it is imported)."""
+    if not name.isidentifier() or name == KEYWORDS:
+        raise ValueError(f"An aspect's name must be a Python identifier other than {KEYWORDS!r}, not {name!r}")
+    ASPECTS[name] = info
+
+
+def is_registered(name: str) -> bool:
+    """Whether `name` is an aspect, once installed extensions are loaded (only when it is not yet)."""
+    if name not in ASPECTS:
+        load_plugins(PLUGIN_GROUP)
+    return name in ASPECTS
 
 
 def aspect_help() -> str:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from topiclab.aspects import ASPECTS, KEYWORDS, aspect_help
+from topiclab.aspects import is_registered as is_aspect
 from topiclab.clusterers import CLUSTERERS, ClustererSettings, is_registered
 from topiclab.errors import ConfigError
 
@@ -294,18 +295,19 @@ class LLMConfig(_Section):
         return self
 
 
-AspectName = Literal[tuple(ASPECTS)]  # type: ignore[valid-type]  # the registry's names (topiclab/aspects.py)
-DisplayName = Literal[(KEYWORDS, *ASPECTS)]  # type: ignore[valid-type]
+def _aspect_enum(schema: dict) -> None:
+    """The schema lists the registry's names as they are when it is asked for (extensions included)."""
+    (schema.get("items") or schema)["enum"] = list(ASPECTS)
 
 
 class LabelsConfig(_Section):
     """Views of each topic beside its c-TF-IDF words, and which one is the display label."""
 
-    aspects: list[AspectName] = Field(
-        default_factory=lambda: ["keybert", "mmr", "names"],
+    aspects: list[str] = Field(
+        default_factory=lambda: ["keybert", "mmr", "names"], json_schema_extra=_aspect_enum,
         description=f"Any of {aspect_help()}; empty for none. c-TF-IDF is always kept. KeyBERT and MMR cost "
                     "about a tenth of the fit (benchmarks/bench_aspects.py).")
-    display: Optional[DisplayName] = Field(
+    display: Optional[str] = Field(
         None, description="The aspect shown as each topic's label; empty: 'names' when configured, else 'llm' when "
                           "configured, else 'keywords'.")
     mmr_diversity: float = Field(0.3, ge=0.0, le=1.0,
@@ -322,6 +324,9 @@ class LabelsConfig(_Section):
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("lists an aspect twice")
+        unknown = [name for name in value if not is_aspect(name)]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))} is not an aspect; the aspects are {', '.join(ASPECTS)}")
         return value
 
     @model_validator(mode="after")
@@ -477,7 +482,7 @@ def machine_local_keys(model: type[BaseModel] = None, prefix: str = "") -> list[
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             keys += machine_local_keys(annotation, f"{prefix}{name}.")
-        elif (field.json_schema_extra or {}).get("machine_local"):
+        elif isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("machine_local"):
             keys.append(f"{prefix}{name}")
     return keys
 
