@@ -67,7 +67,7 @@ def fit_levels(name: str, docs: int, output: Path, reuse: bool) -> tuple[list, f
         chosen.save()
     topics = chosen.topics[chosen.topics["topic"] != -1]
     levels = [(chosen, dict(zip(topics["topic"].astype(int), topics["label"].map(strip_id))))]
-    hierarchy = chosen.hierarchy
+    hierarchy = getattr(chosen, "hierarchy", None)  # saved by the names aspect's runs
     if hierarchy is not None and len(hierarchy):
         finest = hierarchy[hierarchy["level"] == hierarchy["level"].max()]
         groups = [[int(t) for t in ts] for ts in finest["topics"]]
