@@ -2,7 +2,8 @@
 namer's names are, and what they cost, at the chosen level and one level up.
 
 For each corpus of `common.LABELED` (a seeded sample of --docs documents; BBC News is smaller and whole)
-one cold default fit on cached all-MiniLM-L6-v2 vectors gives the topics; the finest level of its saved
+one cold default fit (no reduction cache; the embedding cache, which also caches names, off) on cached
+all-MiniLM-L6-v2 vectors gives the topics; the finest level of its saved
 hierarchy (its groups of topics, merged into one topic each) gives the level up: the default's names there
 are the parents' names the fit saved, named from their children. The same topics are named by:
 
@@ -62,7 +63,7 @@ def fit_levels(name: str, docs: int, output: Path, reuse: bool) -> tuple[list, f
         vectors = common.embeddings(corpus)
         started = time.perf_counter()
         chosen = fit_run(corpus, embeddings=vectors, path=folder, name=name, compute={"cache": False},
-                         progress=False)
+                         embedding={"cache": False}, progress=False)  # cold: no reduction cache, no name cache
         chosen.manifest["bench_fit_seconds"] = time.perf_counter() - started - naming_seconds(chosen)
         chosen.save()
     topics = chosen.topics[chosen.topics["topic"] != -1]
