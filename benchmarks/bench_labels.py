@@ -1,79 +1,241 @@
-"""Topic labels on 20 Newsgroups: seconds per aspect and per LLM label, and each topic's LLM label next
-to the newsgroup most of its posts come from.
+"""Topic names on the five labeled corpora (issue 19): how distinct, specific, right and readable each
+namer's names are, and what they cost, at the chosen level and one level up.
 
-    python benchmarks/bench_labels.py                      # 2,000 posts, WordLlama, local SmolLM2
-    python benchmarks/bench_labels.py --model all-MiniLM-L6-v2 --posts 4000
-    python benchmarks/bench_labels.py --aspects llm --llm-backend transformers --llm-threads 1
+For each corpus of `common.LABELED` (a seeded sample of --docs documents; BBC News is smaller and whole)
+one cold default fit (no reduction cache; the embedding cache, which also caches names, off) on cached
+all-MiniLM-L6-v2 vectors gives the topics; the finest level of its saved
+hierarchy (its groups of topics, merged into one topic each) gives the level up: the default's names there
+are the parents' names the fit saved, named from their children. The same topics are named by:
 
-The label cache is off, so every label is written by the model and timed.
+- keywords: the c-TF-IDF label (first 4 words), as the report showed until now;
+- KeyBERT: the first 4 KeyBERT words (`keybert` aspect);
+- LLM today: the `llm` aspect with the packaged SmolLM2-135M (its label, else the keyword label), on
+  transformers: llama-cpp-python 0.3.36 crashes (segmentation fault in decode) on this machine;
+- default: the run's own `label`, as a fit writes it with the default settings;
+- BERTopic TextGeneration: plain BERTopic's `LlamaCPP` representation with its default prompt over the same
+  GGUF file, fed the same topics (BERTopic's manual topic modeling: no reduction, the topics given as y);
+  documents cut to 300 words and an 8k context so its 4 exemplar documents fit.
+
+Measures and their judge (WordLlama, a model no namer uses): see name_measures.py. `name s` is the naming
+time of the topics of that level (the default's: both levels, in the fit's label stages); `x fit` divides it
+by the cold fit's time without naming (embedding excluded). Corpora with fewer than 13 topics have no
+hierarchy, so no row one level up. The
+zero-shot table fits BBC News, 20 Newsgroups and M10 with their class names given (`topics.zero_shot`)
+and reports the size-weighted purity of the named topics, names used and unused, and NMI against the
+default fit's. Runs are saved under --output; --reuse measures the saved runs again without refitting.
+
+    python benchmarks/bench_labels.py [--docs 3000] [--corpora bbc 20ng m10 wordnet20k foldoc] [--show bbc]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
+import functools
 import time
 from pathlib import Path
 
+import name_measures as measures
+import numpy as np
 import pandas as pd
+from sklearn.metrics import normalized_mutual_info_score
 
-from topiclab import fit_run
+from topiclab import fit_run, load_run
+from topiclab.config import RunConfig
+from topiclab.pipeline import TopicModel
+from topiclab.represent import relabel
+from topiclab.represent.llm.local_gguf import packaged_smollm2
+from topiclab.workflow import merge
 
-SHARED_DATA = Path(os.environ.get("TOPICLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+import common
+
+SYSTEMS = ("keywords", "KeyBERT", "LLM today", "default", "BERTopic TextGeneration")
 
 
-def newsgroups(posts: int, seed: int = 0) -> pd.DataFrame:
-    """`posts` posts of more than 20 words, as many from each of the 20 groups."""
-    frame = pd.read_parquet(SHARED_DATA / "20newsgroups_clean.parquet")
-    frame = frame[frame["text"].str.split().str.len() > 20].sample(frac=1.0, random_state=seed)
-    return frame.groupby("label").head(posts // frame["label"].nunique()).reset_index(drop=True)
+def fit_levels(name: str, docs: int, output: Path, reuse: bool) -> tuple[list, float]:
+    """(run, the default's names) at the chosen level and one level up, and the cold fit's seconds without
+    naming. One level up is the finest level of the run's saved hierarchy: its groups of topics merged into
+    one topic each (singletons kept), named by the default as the fit named them (parents from children)."""
+    folder = output / name
+    if reuse and (folder / "manifest.json").exists():
+        chosen = load_run(folder)
+    else:
+        corpus = common.labeled_sample(name, docs)
+        vectors = common.embeddings(corpus)
+        started = time.perf_counter()
+        chosen = fit_run(corpus, embeddings=vectors, path=folder, name=name, compute={"cache": False},
+                         embedding={"cache": False}, progress=False)  # cold: no reduction cache, no name cache
+        chosen.manifest["bench_fit_seconds"] = time.perf_counter() - started - naming_seconds(chosen)
+        chosen.save()
+    topics = chosen.topics[chosen.topics["topic"] != -1]
+    levels = [(chosen, dict(zip(topics["topic"].astype(int), topics["label"].map(strip_id))))]
+    hierarchy = getattr(chosen, "hierarchy", None)  # saved by the names aspect's runs
+    if hierarchy is not None and len(hierarchy):
+        finest = hierarchy[hierarchy["level"] == hierarchy["level"].max()]
+        groups = [[int(t) for t in ts] for ts in finest["topics"]]
+        up = merge(load_run(folder), [g for g in groups if len(g) > 1], save=False)
+        levels.append((up, {g[0]: title for g, title in zip(groups, finest["title"])}))
+    return levels, chosen.manifest["bench_fit_seconds"]
 
 
-def majority(run) -> pd.DataFrame:
-    """Each topic's most common newsgroup and the share of the topic's posts it holds."""
-    counts = run.documents.groupby("topic")["class"].value_counts(normalize=True).rename("share").reset_index()
-    return counts.drop_duplicates("topic").set_index("topic")
+def naming_seconds(run) -> float:
+    """Seconds the fit spent naming topics and their parents (its label stages)."""
+    return float(run.manifest["seconds"].get("labels", 0.0))
+
+
+def names_of(run, default: dict[int, str], default_seconds: float) -> tuple[dict[str, dict[int, str]], dict]:
+    """{system: {topic: name}} for the run's topics, and each system's naming seconds."""
+    topics = run.topics[run.topics["topic"] != -1]
+    keywords = {t: ", ".join(w[:4]) for t, w in zip(topics["topic"], topics["words"])}
+    extra = relabel(run, aspects=["keybert", "llm"], llm={"backend": "transformers", "threads": 1, "cache": False}, save=False)
+    extra_topics = extra.topics.set_index("topic").loc[list(keywords)]
+    keybert = {t: ", ".join(w[:4]) for t, w in extra_topics["words_keybert"].items()}
+    llm = {t: (label or keywords[t]) for t, label in extra_topics["label_llm"].items()}
+    seconds = {"keywords": 0.0, "default": default_seconds, "KeyBERT": extra.manifest["labels"]["seconds"]["keybert"],
+               "LLM today": extra.manifest["labels"]["seconds"]["llm"]}
+    started = time.perf_counter()
+    bertopic = bertopic_llm_names(run)
+    seconds["BERTopic TextGeneration"] = time.perf_counter() - started
+    names = {"keywords": keywords, "KeyBERT": keybert, "LLM today": llm, "default": default,
+             "BERTopic TextGeneration": bertopic}
+    return names, seconds
+
+
+def strip_id(label: str) -> str:
+    head, sep, tail = str(label).partition(": ")
+    return tail if sep and head.lstrip("-").isdigit() else str(label)
+
+
+@functools.lru_cache(maxsize=1)
+def smollm2_pipeline():
+    """The packaged SmolLM2 as a transformers text-generation pipeline (loaded once: de-quantizing takes long)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+
+    gguf = packaged_smollm2()
+    return pipeline("text-generation", model=AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name),
+                    tokenizer=AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
+
+
+def bertopic_llm_names(run) -> dict[int, str]:
+    """BERTopic's TextGeneration labels for the run's topics (BERTopic renumbers topics by size: mapped back)."""
+    from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.representation import TextGeneration
+
+    representation = TextGeneration(smollm2_pipeline(), pipeline_kwargs={"max_new_tokens": 16, "do_sample": False})
+    model = BERTopic(umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
+                     representation_model=representation)
+    documents = run.documents
+    ours = documents["topic"].to_numpy()
+    theirs, _ = model.fit_transform(documents["text"].tolist(), run.embeddings, y=ours)
+    pairs = pd.crosstab(np.asarray(theirs), ours)
+    return {int(pairs.loc[t].idxmax()): model.get_topic(int(t))[0][0].strip() for t in pairs.index}
+
+
+def measure(name: str, docs: int, output: Path, reuse: bool) -> list[dict]:
+    levels, fit_seconds = fit_levels(name, docs, output, reuse)
+    rows = []
+    for where, (run, default) in zip(("chosen", "one up"), levels):
+        topics = run.topics[run.topics["topic"] != -1]
+        ids = topics["topic"].astype(int).tolist()
+        documents = run.documents
+        document_vectors = measures.judge_vectors(documents["text"].tolist())
+        centroids = measures.centroids(document_vectors, documents["topic"].to_numpy(), ids)
+        classes = sorted(documents["class"].astype(str).unique())
+        class_vectors = measures.judge_vectors(common.class_names(name, classes))
+        majority = [classes.index(documents.loc[documents["topic"] == t, "class"].astype(str).mode()[0]) for t in ids]
+        supports = [measures.support_tokens([*words, *documents.loc[documents["topic"] == t, "text"]])
+                    for t, words in zip(ids, topics["words"])]
+        # the default names both levels in the fit: its seconds are the fit's label stages, on the chosen row
+        names, seconds = names_of(run, default, naming_seconds(levels[0][0]) if where == "chosen" else float("nan"))
+        for system in SYSTEMS:
+            chosen = [names[system].get(t, "") for t in ids]
+            row = measures.score(chosen, measures.judge_vectors(chosen), centroids, supports, class_vectors, majority)
+            row.update({"corpus": f"{common.LABELED[name].title} ({len(documents):,})", "level": where,
+                        "system": system, "name s": seconds[system], "x fit": seconds[system] / fit_seconds})
+            rows.append(row)
+        if where == "chosen":
+            show_names(name, run, names, majority, classes)
+    return rows
+
+
+def show_names(name: str, run, names: dict, majority: list[int], classes: list[str]) -> None:
+    table = pd.DataFrame({system: pd.Series(values) for system, values in names.items()})
+    table.insert(0, "class", [common.class_name(name, classes[m]) for m in majority])
+    table.insert(0, "size", run.topics.set_index("topic")["size"])
+    with pd.option_context("display.width", 250, "display.max_colwidth", 38, "display.max_rows", 300):
+        print(f"\n{common.LABELED[name].title}: names at the chosen level\n{table.to_string()}", flush=True)
+
+
+def zero_shot_rows(name: str, docs: int, thresholds=(0.3, 0.4)) -> list[dict]:
+    """Class names given as zero-shot names against the default fit: purity of named topics, names used."""
+    corpus = common.labeled_sample(name, docs)
+    vectors = common.embeddings(corpus)
+    classes = corpus.documents["class"].astype(str).to_numpy()
+    readable = dict(zip(sorted(set(classes)), common.class_names(name, sorted(set(classes)))))
+    truth = np.array([readable[c] for c in classes])
+    default = TopicModel(RunConfig()).fit(corpus.texts, embeddings=vectors)
+    rows = []
+    for threshold in thresholds:
+        zero = TopicModel(RunConfig.build(overrides={"topics.zero_shot": list(readable.values()),
+                                                     "topics.zero_shot_threshold": threshold})).fit(
+            corpus.texts, embeddings=vectors)
+        named = {t: n for t, n in zero.topic_names_.items() if (zero.topics_ == t).any()}
+        held = sum(int(((zero.topics_ == t) & (truth == n)).sum()) for t, n in named.items())
+        size = sum(int((zero.topics_ == t).sum()) for t in named)
+        report = zero.zero_shot_names_
+        rows.append({"corpus": f"{common.LABELED[name].title} ({len(classes):,})", "threshold": threshold,
+                     "names": len(readable), "formed": len(report["topics"]), "matched": len(report["matched"]),
+                     "unused": len(report["unused"]), "named docs": size / len(classes),
+                     "purity": held / max(size, 1), "NMI default": normalized_mutual_info_score(classes, default.topics_),
+                     "NMI zero-shot": normalized_mutual_info_score(classes, zero.topics_)})
+    return rows
+
+
+def cell(value, form: str) -> str:
+    return "-" if value is None or (isinstance(value, float) and np.isnan(value)) else form.format(value)
+
+
+def markdown(rows: list[dict], columns: list[str], formats: dict) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(cell(row.get(c), formats.get(c, "{}")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+NAME_COLUMNS = ["corpus", "level", "topics", "system", "distinct", "lineup@1", "class@1", "readable", "words",
+                "name s", "x fit"]
+NAME_FORMATS = {"distinct": "{:.2f}", "lineup@1": "{:.2f}", "class@1": "{:.2f}", "readable": "{:.2f}",
+                "words": "{:.1f}", "name s": "{:.1f}", "x fit": "{:.2f}"}
+ZERO_COLUMNS = ["corpus", "threshold", "names", "formed", "matched", "unused", "named docs", "purity", "NMI default",
+                "NMI zero-shot"]
+ZERO_FORMATS = {"named docs": "{:.0%}", "purity": "{:.2f}", "NMI default": "{:.3f}", "NMI zero-shot": "{:.3f}"}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=2000)
-    parser.add_argument("--model", default="wordllama", help="embedding model (wordllama or all-MiniLM-L6-v2)")
-    parser.add_argument("--aspects", default="keybert,mmr,keybert_mmr,llm")
-    parser.add_argument("--llm-backend", default="local", choices=["local", "transformers"])
-    parser.add_argument("--llm-model", default=None, help="local: a .gguf file; transformers: a model folder, "
-                                                          ".gguf file or hub name (default: the packaged SmolLM2)")
-    parser.add_argument("--llm-threads", type=int, default=None, help="CPU threads (default: one per CPU)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--corpora", nargs="*", default=list(common.LABELED), choices=list(common.LABELED))
+    parser.add_argument("--zero-shot", nargs="*", default=["bbc", "20ng", "m10"], choices=list(common.LABELED))
+    parser.add_argument("--output", type=Path, default=common.ROOT / "outputs" / "bench-labels")
+    parser.add_argument("--reuse", action="store_true", help="measure the runs saved under --output again")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables to this file")
     args = parser.parse_args()
+    import torch
 
-    frame = newsgroups(args.posts)
-    with tempfile.TemporaryDirectory() as output:
-        started = time.perf_counter()
-        run = fit_run(frame, output_dir=output, name="bench-labels", text_col="text", class_col="label",
-                      embedding={"model": args.model},
-                      labels={"aspects": args.aspects, "llm": {"backend": args.llm_backend, "model": args.llm_model,
-                                                               "threads": args.llm_threads, "cache": False}})
-        total = time.perf_counter() - started
-
-    seconds, labels = run.manifest["seconds"], run.manifest["labels"]
-    print(f"{len(frame):,} posts, {args.model} embeddings, {len(run.topics)} topics; fit {total:.1f} s in all "
-          f"(cluster {seconds['cluster']:.1f} s, labels {seconds['labels']:.1f} s)")
-    print("seconds per aspect: " + ", ".join(f"{name} {s:.2f}" for name, s in labels["seconds"].items()))
-    llm = labels.get("llm")
-    if llm:
-        print(f"LLM ({llm['backend']}, {llm.get('file', llm.get('model'))}, {args.llm_threads or os.cpu_count()} "
-              f"threads): {llm['n_labelled']} labels from {llm['n_generated']} answers, "
-              f"{llm['seconds_per_label']} s per answer, {llm['n_unusable']} unusable answers, "
-              f"{llm['n_fallback']} topics kept keyword labels")
-
-    table = run.topics.set_index("topic")[["size"]].join(majority(run))
-    table["share"] = (100 * table["share"]).round().astype(int).astype(str) + "%"
-    if "label_llm" in run.topics:
-        table["llm label"] = run.topics.set_index("topic")["label_llm"]
-    table["keywords"] = run.topics.set_index("topic")["words"].map(lambda words: ", ".join(words[:5]))
-    with pd.option_context("display.width", 200, "display.max_colwidth", 45, "display.max_rows", 200):
-        print(table.rename(columns={"class": "majority newsgroup"}).to_string())
+    torch.set_num_threads(1)  # on 2 cores shared with other work, 2 threads generated 20x slower than 1
+    zero = [row for name in args.zero_shot for row in zero_shot_rows(name, args.docs)]
+    tables = []
+    if zero:
+        tables.append("Class names given as zero-shot names (`topics.zero_shot`), against the default fit:\n\n"
+                      + markdown(zero, ZERO_COLUMNS, ZERO_FORMATS))
+        print("\n" + tables[-1], flush=True)
+    rows = [row for name in args.corpora for row in measure(name, args.docs, args.output, args.reuse)]
+    tables.append(f"Topic names, judged by {measures.JUDGE} (no namer uses it); samples of {args.docs:,} documents, "
+                  "MiniLM vectors:\n\n" + markdown(rows, NAME_COLUMNS, NAME_FORMATS))
+    print("\n" + tables[-1])
+    if args.markdown:
+        args.markdown.write_text("\n\n".join(tables) + "\n")
 
 
 if __name__ == "__main__":

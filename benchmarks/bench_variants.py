@@ -23,21 +23,6 @@ from topiclab.pipeline import TopicModel
 
 import common
 
-#: Readable names for 20 Newsgroups' groups (the raw names are abbreviations no embedding model reads well).
-WORDS = {"comp": "computers", "rec": "recreation", "sci": "science", "soc": "society", "talk": "discussion",
-         "misc": "", "alt": "", "sys": "", "os": "operating system", "ms-windows": "Microsoft Windows",
-         "ibm": "IBM", "pc": "PC", "mac": "Apple Macintosh", "x": "X Window System", "crypt": "cryptography",
-         "med": "medicine", "electronics": "electronics", "forsale": "for sale", "autos": "cars",
-         "motorcycles": "motorcycles", "sport": "sport", "hockey": "hockey", "baseball": "baseball",
-         "religion": "religion", "christian": "Christian", "politics": "politics", "guns": "guns",
-         "mideast": "Middle East", "atheism": "atheism", "space": "space", "graphics": "graphics",
-         "hardware": "hardware", "windows": "windows"}
-
-
-def readable(name: str) -> str:
-    parts = [WORDS.get(part, part) for part in name.split(".")]
-    return " ".join(p for p in parts if p) or name
-
 
 def nmi(a, b) -> float:
     return normalized_mutual_info_score(a, b)
@@ -61,7 +46,7 @@ def measure(name: str, model: str) -> list[tuple]:
 
     names = sorted(set(classes))
     for threshold in (0.3, 0.4):
-        zs, seconds = fit({"topics.zero_shot": [readable(c) for c in names], "topics.zero_shot_threshold": threshold})
+        zs, seconds = fit({"topics.zero_shot": common.class_names(name, names), "topics.zero_shot_threshold": threshold})
         share = np.mean(zs.assigned_by_ == "zero-shot")
         rows.append((name, f"zero-shot, class names, threshold {threshold}", len(zs.topic_ids_),
                      nmi(classes, zs.topics_), f"{share:.0%} of documents named", seconds))

@@ -49,6 +49,36 @@ LABELED = {
 }
 
 
+#: Readable words for 20 Newsgroups' group names (abbreviations no embedding model reads well) and WordNet's
+#: lexicographer files; M10's classes are numbered, in the alphabetical order of its research areas.
+NEWSGROUP_WORDS = {"comp": "computers", "rec": "recreation", "sci": "science", "soc": "society", "talk": "discussion",
+                   "misc": "", "alt": "", "sys": "", "os": "operating system", "ms-windows": "Microsoft Windows",
+                   "ibm": "IBM", "pc": "PC", "mac": "Apple Macintosh", "x": "X Window System", "crypt": "cryptography",
+                   "med": "medicine", "forsale": "for sale", "autos": "cars", "christian": "Christian",
+                   "mideast": "Middle East"}
+WORDNET_NAMES = {"noun.Tops": "top concepts", "adj.all": "adjectives", "adj.pert": "relational adjectives",
+                 "adj.ppl": "participial adjectives", "adv.all": "adverbs"}
+M10_AREAS = ("agriculture", "archaeology", "biology", "computer science", "financial economics",
+             "industrial engineering", "materials science", "petroleum chemistry", "physics", "social science")
+
+
+def class_name(corpus_name: str, label: str) -> str:
+    """A class label as words a reader (and an embedding model) understands."""
+    label = str(label)
+    if corpus_name == "20ng":
+        return " ".join(w for w in (NEWSGROUP_WORDS.get(p, p) for p in label.split(".")) if w) or label
+    if corpus_name == "m10" and label.isdigit():
+        return M10_AREAS[int(label)]
+    if corpus_name == "wordnet20k":
+        pos, _, field = label.partition(".")
+        return WORDNET_NAMES.get(label, f"{field} verbs" if pos == "verb" else field)
+    return label
+
+
+def class_names(corpus_name: str, labels) -> list[str]:
+    return [class_name(corpus_name, label) for label in labels]
+
+
 def labeled_frame(name: str) -> pd.DataFrame:
     sample = SAMPLE_CORPORA[LABELED[name].sample]
     path = DATA / sample.file
@@ -62,6 +92,14 @@ def corpus(name: str) -> Corpus:
         return load_corpus(labeled_frame(name), text_col=spec.text_col, class_col=spec.class_col)
     file, columns = CORPORA[name]
     return load_corpus(SHARED_DATA / file, **columns)
+
+
+def labeled_sample(name: str, size: int, seed: int = 0) -> Corpus:
+    """A seeded sample of `size` documents of a LABELED corpus (all of it when smaller), class column `class`."""
+    spec, frame = LABELED[name], labeled_frame(name)
+    if len(frame) > size:
+        frame = frame.sample(size, random_state=seed).sort_index()
+    return load_corpus(frame.reset_index(drop=True), text_col=spec.text_col, class_col=spec.class_col)
 
 
 def embeddings(corpus_or_name: Union[Corpus, str], model: str = "all-MiniLM-L6-v2") -> np.ndarray:

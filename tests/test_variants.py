@@ -18,23 +18,40 @@ BBC = {"text_col": "text", "class_col": "label", "id_col": "doc_id", **FAST}
 
 
 def test_zero_shot_names_take_their_documents_and_survive_edits_and_transform(bbc_small, tmp_path):
-    run = fit_run(bbc_small, output_dir=tmp_path, name="zs", zero_shot="sport, politics",
+    run = fit_run(bbc_small, output_dir=tmp_path, name="zs", zero_shot="sport, politics, quantum chromodynamics",
                   topics={"zero_shot_threshold": 0.3}, **BBC)
+    report = run.manifest["clustering"]["zero_shot"]
+    assert sorted([*report["topics"], *report["matched"], *report["unused"]]) == \
+        ["politics", "quantum chromodynamics", "sport"]  # every name is accounted for, once
+    assert report["unused"] == ["quantum chromodynamics"]  # no article is about it: no topic carries it
+    assert report["topics"] and report["matched"]  # on these 300 articles: one name forms a topic, one names one
     named = run.topics[run.topics["name"] != ""].set_index("name")
-    assert set(named.index) == {"sport", "politics"} and set(named["topic"]) == {0, 1}
-    assert named.loc["sport", "label"] == "0: sport" and named.loc["sport", "origin"] == "zero-shot"
-    sport = run.documents[run.documents["topic"] == 0]
-    assert (sport["assigned_by"] == "zero-shot").any()
-    assert (sport["class"] == "sport").mean() > 0.6  # mostly the sport articles
+    assert set(named.index) == {"sport", "politics"}
+    for name, topic in report["topics"].items():  # a name that forms a topic gathers as many as any topic has
+        row = named.loc[name]
+        assert row["topic"] == topic and row["label"] == f"{topic}: {name}" and row["origin"] == "zero-shot"
+        by_name = run.documents[(run.documents["topic"] == topic) & (run.documents["assigned_by"] == "zero-shot")]
+        assert len(by_name) >= report["min_documents"]
+    for name, topic in report["matched"].items():  # a name too few articles are close to names a fitted topic
+        assert named.loc[name, "topic"] == topic and named.loc[name, "origin"] == "fit"
+        assert not (run.documents.loc[run.documents["topic"] == topic, "assigned_by"] == "zero-shot").any()
+    for name, topic in named["topic"].items():  # named topics hold what their name says
+        assert (run.documents.loc[run.documents["topic"] == topic, "class"] == name).mean() > 0.8
+    from topiclab.report.tables import guidance_table
+
+    shown = guidance_table(run).set_index("Name or words")["Gathered"]
+    assert shown["quantum chromodynamics"].startswith("unused") and "names fitted topic" in \
+        shown[next(iter(report["matched"]))]
     from topiclab import assign_topics
 
     by_name = run.documents[run.documents["assigned_by"] == "zero-shot"]
     again = assign_topics(run, by_name["text"].tolist())  # transform applies the same names, same threshold
     assert (again["topic"].to_numpy() == by_name["topic"].to_numpy()).all()
+    name, formed = next(iter(report["topics"].items()))
     other = int(run.topics.loc[run.topics["name"] == "", "topic"].iloc[0])
-    merged = merge(run, [[other, 0]])
-    assert "0: sport" not in merged.topic_labels.values()  # merged into the other topic ...
-    assert merged.topics.loc[merged.topics["topic"] == other, "name"].item() == "sport"  # ... which takes the name
+    merged = merge(run, [[other, formed]])
+    assert f"{formed}: {name}" not in merged.topic_labels.values()  # merged into the other topic ...
+    assert merged.topics.loc[merged.topics["topic"] == other, "name"].item() == name  # ... which takes the name
 
 
 def test_a_cluster_joins_a_name_only_when_several_of_its_documents_carry_it():
@@ -48,6 +65,32 @@ def test_a_cluster_joins_a_name_only_when_several_of_its_documents_carry_it():
     topics = clusters_to_topics(clusters, known, n_named=2, label_offset=0)
     assert (topics[:100] == 0).all()
     assert set(topics[100:200]) == {2} and set(topics[200:]) == {3}  # new topics, numbered after the names
+
+
+def test_a_cluster_joins_a_zero_shot_name_only_when_that_name_is_closest_to_its_centroid():
+    from topiclab.pipeline.guidance import clusters_to_topics
+
+    clusters = np.repeat([0, 1], 50)
+    vectors = np.repeat(np.eye(3)[[0, 2]], 50, axis=0)   # cluster 0 lies along name 0, cluster 1 along name 1
+    names = np.array([[1.0, 0, 0], [0, 0.6, 0.8]])  # name 0 formed a topic; name 1 (last row) formed none
+    known = np.full(100, -1)
+    known[[0, 1, 2]] = 0                     # three documents of each cluster were close to name 0
+    known[[50, 51, 52]] = 0
+    topics = clusters_to_topics(clusters, known, n_named=1, label_offset=0, vectors=vectors, name_vectors=names,
+                                n_names=1)
+    assert (topics[:50] == 0).all()          # about name 0: joins it
+    assert set(topics[50:]) == {1}           # closer to name 1: keeps a topic of its own
+
+
+def test_a_name_names_the_topic_it_fits_best_and_only_one_name_per_topic():
+    from topiclab.pipeline.guidance import match_names
+
+    centroids = np.eye(3)
+    names = np.array([[0.9, 0.1, 0.0], [0.8, 0.0, 0.2], [0.3, 0.3, 0.3]])
+    assert match_names(names, centroids, threshold=0.6) == {0: 0}  # name 1 loses topic 0 to the closer name 0;
+    assert match_names(None, centroids, threshold=0.6) == {}       # name 2 reaches no centroid: both unused
+    formed = np.array([[1.0, 0.0, 0.0]])  # topic 0 is closer still to a name that formed a topic of its own:
+    assert match_names(names, centroids, threshold=0.6, rivals=formed) == {}  # the other names leave it alone
 
 
 def test_seed_words_steer_topics_and_the_manifest_counts_their_documents(bbc_small, tmp_path):

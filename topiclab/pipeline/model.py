@@ -27,7 +27,7 @@ from topiclab.pipeline.cluster import Layers
 from topiclab.pipeline.edits import reduce_topics
 from topiclab.pipeline.neighbors import normalize
 from topiclab.pipeline.online import add_documents
-from topiclab.pipeline.predictor import Assignment
+from topiclab.pipeline.predictor import OUTLIER, Assignment
 from topiclab.pipeline.reduce import ReductionCache
 from topiclab.pipeline.state import load_state, save_state
 from topiclab.pipeline.topic_state import FitLayout, TopicState
@@ -86,6 +86,7 @@ class TopicModel(BaseEstimator):
     ctfidf_ = _learned("ctfidf")
     seed_matches_ = _learned("seed_matches")
     zero_shot_vectors_ = _learned("zero_shot_vectors")
+    zero_shot_names_ = _learned("zero_shot_names")
     novelty_threshold_ = _learned("novelty_threshold")
     n_documents_ = _learned("n_documents")
     updates_ = _learned("updates")
@@ -193,7 +194,7 @@ class TopicModel(BaseEstimator):
         watch = Stopwatch()
         with watch("assign"):
             topics, assigned_by = steps.topics_from_clusters(
-                clustering["layers"].labels[clustering["level"]], clustering["layer_positions"], plan, len(texts))
+                clustering["layers"].labels[clustering["level"]], clustering["layer_positions"], plan, unit)
             result, reference, counts = steps.assign_rest(unit, topics, assigned_by, clustering["fit_sample"], config,
                                                           show, partitions)
         with watch("words"):
@@ -211,6 +212,7 @@ class TopicModel(BaseEstimator):
             self.state_.refresh_vectors(embeddings, config.topics.representative_docs)
             for topic in map(int, self.state_.topic_ids):
                 self.state_.record_lineage(topic, [], kinds.get(topic, "fit"))
+            self.state_.zero_shot_names = self._name_fitted(plan, config)
             if config.topics.nr_topics:
                 reduce_topics(self, config.topics.nr_topics, texts, embeddings)
         return watch.seconds
@@ -328,17 +330,46 @@ class TopicModel(BaseEstimator):
     def _embed_words(self, phrases: list[str]) -> np.ndarray:
         return normalize(self._embeddings(phrases, None))
 
+    def _zero_shot_plan(self, plan: guidance.Guidance, unit: np.ndarray, settings: RunConfig) -> Optional[np.ndarray]:
+        """Zero-shot names that enough documents are close to become topics 0, 1, ... and take those documents;
+        the others wait to name a fitted topic (`_name_fitted`). Returns the formed names' vectors (None when
+        none formed): transform follows them only, as the fit did."""
+        config = settings.topics
+        vectors = self._embed_words(config.zero_shot)
+        formed = guidance.formed_names(unit, vectors, config.zero_shot_threshold, settings.clustering.smallest_cluster)
+        plan.names = [name for name, kept in zip(config.zero_shot, formed) if kept]
+        plan.kinds = ["zero-shot"] * len(plan.names)
+        plan.pending = [name for name, kept in zip(config.zero_shot, formed) if not kept]
+        plan.name_vectors, plan.pending_vectors = vectors[formed], vectors[~formed]
+        if not formed.any():
+            return None
+        named, _ = guidance.zero_shot(unit, plan.name_vectors, config.zero_shot_threshold)
+        plan.fixed[named >= 0], plan.fixed_by[named >= 0] = named[named >= 0], "zero-shot"
+        return plan.name_vectors
+
+    def _name_fitted(self, plan: guidance.Guidance, settings: RunConfig) -> dict:
+        """Zero-shot names too few documents were close to name the fitted topics they fit (see guidance).
+        Returns what became of every name (empty without zero-shot names)."""
+        config, state = settings.topics, self.state_
+        if not config.zero_shot:
+            return {}
+        fitted = [int(t) for t in state.topic_ids if t != OUTLIER and int(t) not in state.topic_names]
+        centroids = state.topic_embeddings[np.searchsorted(state.topic_ids, fitted)]
+        matches = guidance.match_names(plan.pending_vectors, centroids, guidance.MATCH_SHARE * config.zero_shot_threshold,
+                                       rivals=plan.name_vectors)
+        for row, name in matches.items():
+            state.name_topic(fitted[row], plan.pending[name], "zero-shot")
+        matched = {plan.pending[name]: fitted[row] for row, name in matches.items()}
+        return {"min_documents": settings.clustering.smallest_cluster,
+                "topics": {name: i for i, name in enumerate(plan.names) if plan.kinds[i] == "zero-shot"},
+                "matched": matched, "unused": [name for name in plan.pending if name not in matched]}
+
     def _guidance(self, texts: list[str], unit: np.ndarray, y: Optional[Sequence],
                   settings: RunConfig) -> tuple[guidance.Guidance, Optional[np.ndarray]]:
         """What zero-shot names and known labels fix before clustering, and the names' vectors."""
         config = settings.topics
         plan = guidance.Guidance(fixed=np.full(len(texts), -1, np.int64), fixed_by=np.full(len(texts), "", object))
-        zero_shot_vectors = None
-        if config.zero_shot:
-            zero_shot_vectors = self._embed_words(config.zero_shot)
-            named, _ = guidance.zero_shot(unit, zero_shot_vectors, config.zero_shot_threshold)
-            plan.names, plan.kinds = list(config.zero_shot), ["zero-shot"] * len(config.zero_shot)
-            plan.fixed[named >= 0], plan.fixed_by[named >= 0] = named[named >= 0], "zero-shot"
+        zero_shot_vectors = self._zero_shot_plan(plan, unit, settings) if config.zero_shot else None
         if y is not None:
             if len(y) != len(texts):
                 raise ConfigError(f"{len(y)} known labels were given for {len(texts)} documents: give one per "

@@ -94,13 +94,15 @@ def choose_level(layers: Layers, unit_vectors: np.ndarray, config: RunConfig) ->
 
 
 def topics_from_clusters(clusters: np.ndarray, positions: np.ndarray, plan: guidance.Guidance,
-                         n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Topic per document from the clusters (of the documents at `positions`) and the fixed documents;
-    -1 where the vote must decide. Also how each got its topic."""
+                         unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Topic per document (`unit`: their unit embeddings) from the clusters (of the documents at `positions`)
+    and the fixed documents; -1 where the vote must decide. Also how each got its topic."""
+    n = len(unit)
     topics = np.full(n, OUTLIER, np.int64)
     assigned_by = np.full(n, "", object)
     label_of = np.where(np.isin(plan.fixed_by[positions], ("label", "zero-shot")), plan.fixed[positions], -1)
-    clustered = guidance.clusters_to_topics(clusters, label_of, plan.n_named, label_offset=0)
+    clustered = guidance.clusters_to_topics(clusters, label_of, plan.n_named, label_offset=0, vectors=unit[positions],
+                                            name_vectors=plan.all_name_vectors, n_names=plan.n_zero_shot)
     topics[positions] = clustered
     assigned_by[positions[clustered >= 0]] = "cluster"
     fixed = plan.fixed >= 0

@@ -58,7 +58,8 @@ class TopicState:
     topic_names: dict[int, str] = field(default_factory=dict)
     topic_kinds: dict[int, str] = field(default_factory=dict)
     seed_matches: dict[int, int] = field(default_factory=dict)
-    zero_shot_vectors: Optional[np.ndarray] = None
+    zero_shot_vectors: Optional[np.ndarray] = None  # the zero-shot names that formed topics 0, 1, ...
+    zero_shot_names: dict = field(default_factory=dict)  # what became of each zero-shot name: formed, matched, unused
     lineage: dict[int, dict] = field(default_factory=dict)
     topic_words: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     topic_sizes: dict[int, int] = field(default_factory=dict)
@@ -244,6 +245,7 @@ class TopicState:
             "lineage": {str(t): entry for t, entry in self.lineage.items()},
             "representative_docs": {str(t): [int(i) for i in docs] for t, docs in self.representative_docs.items()},
             "seed_matches": {str(k): int(v) for k, v in self.seed_matches.items()},
+            "zero_shot_names": self.zero_shot_names,
             "updates": self.updates,
             "stage_seconds": self.stage_seconds,
             "vocabulary": self.term_counts.vocabulary,
@@ -288,7 +290,8 @@ class TopicState:
             layer_positions=arrays["layer_positions"], fit_sample=arrays["fit_sample"],
             novelty_threshold=facts["novelty_threshold"], topic_names=ints(facts["topic_names"]),
             topic_kinds=ints(facts["topic_kinds"]), seed_matches=ints(facts["seed_matches"]),
-            zero_shot_vectors=arrays.get("zero_shot_vectors"), lineage=ints(facts["lineage"]),
+            zero_shot_vectors=arrays.get("zero_shot_vectors"), zero_shot_names=facts.get("zero_shot_names", {}),
+            lineage=ints(facts["lineage"]),
             topic_words={int(t): [(w, float(s)) for w, s in words] for t, words in facts["topic_words"].items()},
             topic_sizes=ints(facts["topic_sizes"]), topic_embeddings=arrays["topic_embeddings"],
             representative_docs=ints(facts["representative_docs"]), updates=facts["updates"],

@@ -157,11 +157,20 @@ def guidance_table(run: TopicRun) -> pd.DataFrame:
     """Zero-shot names, known labels and seed words, with the documents each gathered."""
     rows = []
     documents = run.documents
+    zero_shot = run.manifest.get("clustering", {}).get("zero_shot", {})
+    named_fitted = zero_shot.get("matched", {})
     for row in run.topics[run.topics["name"].fillna("") != ""].itertuples():
         taken = documents[(documents["topic"] == row.topic)]
+        if row.name in named_fitted:
+            rows.append(("zero-shot name", row.name, f"names fitted topic {row.topic} ({row.size:,} documents): "
+                         f"fewer than {zero_shot.get('min_documents')} documents were close to it alone"))
+            continue
         how = "zero-shot name" if row.origin == "zero-shot" else "known label"
         direct = int(taken["assigned_by"].isin(["zero-shot", "label"]).sum()) if "assigned_by" in taken else 0
         rows.append((how, row.name, f"{row.size:,} documents ({direct:,} by the {how} itself)"))
+    for name in zero_shot.get("unused", []):
+        rows.append(("zero-shot name", name, f"unused: fewer than {zero_shot.get('min_documents')} documents were "
+                     "close to it and no topic fits it"))
     matched = run.manifest.get("clustering", {}).get("seed_words_matched", {})
     for index, words in enumerate(run.config.topics.seed_words):
         rows.append(("seed words", ", ".join(words), f"{matched.get(str(index), 0):,} documents hold them"))

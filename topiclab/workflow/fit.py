@@ -145,6 +145,7 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
             "reference_documents": int(len(model.reference_.topics)),
             "assigned_by": {key: int((model.assigned_by_ == key).sum()) for key in np.unique(model.assigned_by_)},
             "seed_words_matched": {str(k): v for k, v in model.seed_matches_.items()},
+            "zero_shot": model.zero_shot_names_,
         },
         "outliers_before_reduction": int((model.layers_.labels[model.level_] < 0).sum()),
         "metrics": metrics,
