@@ -42,9 +42,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from topiclab import fit_run, load_run
 from topiclab.config import RunConfig
 from topiclab.pipeline import TopicModel
-from topiclab.represent import relabel
 from topiclab.represent.llm.local_gguf import packaged_smollm2
-from topiclab.workflow import merge
+from topiclab.workflow import merge, relabel
 
 import common
 

@@ -19,9 +19,9 @@ from topiclab.config import RunConfig
 from topiclab.figures import topic_levels
 from topiclab.report.report import run_summary
 from topiclab.report.tables import hierarchy_names, topic_table
-from topiclab.represent import relabel
 from topiclab.represent.names import Candidate, choose_names
 from topiclab.represent.phrases import title_case
+from topiclab.workflow import relabel
 
 from conftest import FAST
 

@@ -58,7 +58,7 @@ def test_labels_configuration_defaults_and_allowed_values():
     assert RunConfig.build(overrides={"labels.aspects": ""}).labels.aspects == []  # --set labels.aspects= for none
     config = RunConfig.build(overrides={"labels.aspects": "keybert, llm"})
     assert config.labels.aspects == ["keybert", "llm"] and config.labels.resolved_display == "llm"
-    with pytest.raises(ConfigError, match="'keybert', 'mmr', 'keybert_mmr', 'llm' or 'names'"):
+    with pytest.raises(ConfigError, match="'keywords2' is not an aspect; the aspects are keybert, mmr, keybert_mmr, llm, names"):
         RunConfig.build({"labels": {"aspects": ["keywords2"]}})
     with pytest.raises(ConfigError, match="not in labels.aspects"):
         RunConfig.build({"labels": {"display": "keybert_mmr"}})

@@ -19,7 +19,7 @@ _EXPORTS = {
     "TopicModel": "topiclab.pipeline",
     "TopicRun": "topiclab.results",
     "load_run": "topiclab.results",
-    "relabel": "topiclab.represent",
+    "relabel": "topiclab.workflow",
     "fit_run": "topiclab.workflow",
     "update_run": "topiclab.workflow",
     "assign_topics": "topiclab.workflow",

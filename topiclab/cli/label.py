@@ -37,8 +37,8 @@ def label(
     --aspects replaces the run's aspects (c-TF-IDF words are always kept); --llm-backend adds LLM labels.
     Only prompts that changed reach the model: earlier answers come from the label cache.
     """
-    from topiclab.represent import relabel
     from topiclab.results import load_run
+    from topiclab.workflow import relabel
 
     run = load_run(run_dir)
     note_ignored_settings(run)

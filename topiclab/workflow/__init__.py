@@ -1,5 +1,5 @@
 """What users do with runs, strung through the layers: fit, update with new documents, assign topics to new
-text, edit topics (merge, split, move, granularity), and carry labels and edits through re-fits.
+text, edit topics (merge, split, move, granularity), relabel them, and carry labels and edits through re-fits.
 
 Names are imported on first use: a process that only fits does not load the editing code, and so on.
 """
@@ -7,7 +7,7 @@ Names are imported on first use: a process that only fits does not load the edit
 from importlib import import_module
 
 _EXPORTS = {"fit_run": "fit", "resolve_config": "fit", "assign_topics": "update", "update_run": "update",
-            "merge": "edit", "move": "edit", "set_level": "level", "split": "edit"}
+            "merge": "edit", "move": "edit", "relabel": "label", "set_level": "level", "split": "edit"}
 __all__ = sorted(_EXPORTS)
 
 
