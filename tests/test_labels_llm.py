@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from topiclab import ConfigError, fit_run, load_run, relabel
+from topiclab.represent import keyword_label
 from topiclab.represent.llm import CompletionError, OpenAICompatible
 
 KEY_ENV = "TOPICLAB_TEST_LLM_KEY"
@@ -194,7 +195,7 @@ def test_labels_are_written_cleaned_displayed_and_cached(fitted_run, server):
 
 
 def test_failing_model_keeps_keyword_labels_records_why_and_the_run_completes(fitted_run, server):
-    keyword_labels = fitted_run.topics["label"].tolist()
+    keyword_labels = [keyword_label(t, list(w)) for t, w in zip(fitted_run.topics["topic"], fitted_run.topics["words"])]
     first = int(fitted_run.topics["topic"].iloc[0])
     server.default = "500"
     server.script = ["ok"]  # one topic gets its label, every other one fails
@@ -208,16 +209,16 @@ def test_failing_model_keeps_keyword_labels_records_why_and_the_run_completes(fi
                for reason in report["fallbacks"].values())
     assert str(first) not in report["fallbacks"]
     labels = saved.topics.set_index("topic")
-    for topic, keyword_label in zip(saved.topics["topic"], keyword_labels):
+    for topic, expected in zip(saved.topics["topic"], keyword_labels):
         if str(topic) in report["fallbacks"]:
-            assert labels.loc[topic, "label"] == keyword_label and labels.loc[topic, "label_llm"] == ""
+            assert labels.loc[topic, "label"] == expected and labels.loc[topic, "label_llm"] == ""
     assert labels.loc[first, "label_llm"] != ""
 
 
 def test_unusable_answers_fall_back_to_keywords(fitted_run, server, monkeypatch):
     monkeypatch.setattr("topiclab.represent.llm.openai_compatible.OpenAICompatible._request",
                         lambda self, prompt: "   \n")
-    keyword_labels = fitted_run.topics["label"].tolist()
+    keyword_labels = [keyword_label(t, list(w)) for t, w in zip(fitted_run.topics["topic"], fitted_run.topics["words"])]
     run = relabel(fitted_run, aspects=["llm"], llm=llm_settings(server, cache=False), save=False)
     n_topics = (run.topics["topic"] != -1).sum()
     report = run.manifest["labels"]["llm"]

@@ -123,8 +123,9 @@ def test_transformers_and_llama_cpp_read_the_packaged_gguf_alike(transformers_sm
 @pytest.mark.integration
 def test_cli_relabels_with_a_transformers_model_by_path(fitted_run, smollm2_folder, offline):
     result = subprocess.run(
-        [sys.executable, "-m", "topiclab", "label", str(fitted_run.path), "--llm", "transformers",
-         "--llm-model", str(smollm2_folder), "--set", "llm.threads=1"],
+        [sys.executable, "-m", "topiclab", "label", str(fitted_run.path), "--llm-backend", "transformers",
+         "--llm-model", str(smollm2_folder), "--set", "llm.threads=1",
+         "--set", "llm.cache=false"],  # generated here, not read from another test's cached answers
         capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-3000:]
 
