@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.pipeline.neighbors import normalize
+from topiclab.pipeline.predictor import OUTLIER
 
 #: A cluster joins a label's topic when at least this share of its labelled documents carry that label.
 LABEL_MAJORITY = 0.5
@@ -100,6 +101,41 @@ def match_names(name_vectors: Optional[np.ndarray], centroids: np.ndarray, thres
         if score[name] >= max(threshold, rival[topic]) and topic not in chosen:
             chosen[topic] = int(name)
     return chosen
+
+
+def plan_zero_shot(plan: Guidance, unit_vectors: np.ndarray, names: list[str], name_vectors: np.ndarray,
+                   threshold: float, minimum: int) -> Optional[np.ndarray]:
+    """Zero-shot names that at least `minimum` documents are close to become topics 0, 1, ... and take those
+    documents; the others wait to name a fitted topic (`name_fitted_topics`). Returns the formed names'
+    vectors (None when none formed): transform follows them only, as the fit did."""
+    formed = formed_names(unit_vectors, name_vectors, threshold, minimum)
+    plan.names = [name for name, kept in zip(names, formed) if kept]
+    plan.kinds = ["zero-shot"] * len(plan.names)
+    plan.pending = [name for name, kept in zip(names, formed) if not kept]
+    plan.name_vectors, plan.pending_vectors = name_vectors[formed], name_vectors[~formed]
+    if not formed.any():
+        return None
+    named, _ = zero_shot(unit_vectors, plan.name_vectors, threshold)
+    plan.fixed[named >= 0], plan.fixed_by[named >= 0] = named[named >= 0], "zero-shot"
+    return plan.name_vectors
+
+
+def name_fitted_topics(plan: Guidance, state, settings) -> dict:
+    """Zero-shot names too few documents were close to name the fitted topics (of `state`, a TopicState)
+    they fit. Returns what became of every name, for the manifest (empty without zero-shot names)."""
+    config = settings.topics
+    if not config.zero_shot:
+        return {}
+    fitted = [int(t) for t in state.topic_ids if t != OUTLIER and int(t) not in state.topic_names]
+    centroids = state.topic_embeddings[np.searchsorted(state.topic_ids, fitted)]
+    matches = match_names(plan.pending_vectors, centroids, MATCH_SHARE * config.zero_shot_threshold,
+                          rivals=plan.name_vectors)
+    for row, name in matches.items():
+        state.name_topic(fitted[row], plan.pending[name], "zero-shot")
+    matched = {plan.pending[name]: fitted[row] for row, name in matches.items()}
+    return {"min_documents": settings.clustering.smallest_cluster,
+            "topics": {name: i for i, name in enumerate(plan.names) if plan.kinds[i] == "zero-shot"},
+            "matched": matched, "unused": [name for name in plan.pending if name not in matched]}
 
 
 def known_labels(values: Sequence) -> tuple[np.ndarray, list[str]]:

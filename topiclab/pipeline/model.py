@@ -27,7 +27,7 @@ from topiclab.pipeline.cluster import Layers
 from topiclab.pipeline.edits import reduce_topics
 from topiclab.pipeline.neighbors import normalize
 from topiclab.pipeline.online import add_documents
-from topiclab.pipeline.predictor import OUTLIER, Assignment
+from topiclab.pipeline.predictor import Assignment
 from topiclab.pipeline.reduce import ReductionCache
 from topiclab.pipeline.state import load_state, save_state
 from topiclab.pipeline.topic_state import FitLayout, TopicState
@@ -212,7 +212,7 @@ class TopicModel(BaseEstimator):
             self.state_.refresh_vectors(embeddings, config.topics.representative_docs)
             for topic in map(int, self.state_.topic_ids):
                 self.state_.record_lineage(topic, [], kinds.get(topic, "fit"))
-            self.state_.zero_shot_names = self._name_fitted(plan, config)
+            self.state_.zero_shot_names = guidance.name_fitted_topics(plan, self.state_, config)
             if config.topics.nr_topics:
                 reduce_topics(self, config.topics.nr_topics, texts, embeddings)
         return watch.seconds
@@ -330,46 +330,14 @@ class TopicModel(BaseEstimator):
     def _embed_words(self, phrases: list[str]) -> np.ndarray:
         return normalize(self._embeddings(phrases, None))
 
-    def _zero_shot_plan(self, plan: guidance.Guidance, unit: np.ndarray, settings: RunConfig) -> Optional[np.ndarray]:
-        """Zero-shot names that enough documents are close to become topics 0, 1, ... and take those documents;
-        the others wait to name a fitted topic (`_name_fitted`). Returns the formed names' vectors (None when
-        none formed): transform follows them only, as the fit did."""
-        config = settings.topics
-        vectors = self._embed_words(config.zero_shot)
-        formed = guidance.formed_names(unit, vectors, config.zero_shot_threshold, settings.clustering.smallest_cluster)
-        plan.names = [name for name, kept in zip(config.zero_shot, formed) if kept]
-        plan.kinds = ["zero-shot"] * len(plan.names)
-        plan.pending = [name for name, kept in zip(config.zero_shot, formed) if not kept]
-        plan.name_vectors, plan.pending_vectors = vectors[formed], vectors[~formed]
-        if not formed.any():
-            return None
-        named, _ = guidance.zero_shot(unit, plan.name_vectors, config.zero_shot_threshold)
-        plan.fixed[named >= 0], plan.fixed_by[named >= 0] = named[named >= 0], "zero-shot"
-        return plan.name_vectors
-
-    def _name_fitted(self, plan: guidance.Guidance, settings: RunConfig) -> dict:
-        """Zero-shot names too few documents were close to name the fitted topics they fit (see guidance).
-        Returns what became of every name (empty without zero-shot names)."""
-        config, state = settings.topics, self.state_
-        if not config.zero_shot:
-            return {}
-        fitted = [int(t) for t in state.topic_ids if t != OUTLIER and int(t) not in state.topic_names]
-        centroids = state.topic_embeddings[np.searchsorted(state.topic_ids, fitted)]
-        matches = guidance.match_names(plan.pending_vectors, centroids, guidance.MATCH_SHARE * config.zero_shot_threshold,
-                                       rivals=plan.name_vectors)
-        for row, name in matches.items():
-            state.name_topic(fitted[row], plan.pending[name], "zero-shot")
-        matched = {plan.pending[name]: fitted[row] for row, name in matches.items()}
-        return {"min_documents": settings.clustering.smallest_cluster,
-                "topics": {name: i for i, name in enumerate(plan.names) if plan.kinds[i] == "zero-shot"},
-                "matched": matched, "unused": [name for name in plan.pending if name not in matched]}
-
     def _guidance(self, texts: list[str], unit: np.ndarray, y: Optional[Sequence],
                   settings: RunConfig) -> tuple[guidance.Guidance, Optional[np.ndarray]]:
         """What zero-shot names and known labels fix before clustering, and the names' vectors."""
         config = settings.topics
         plan = guidance.Guidance(fixed=np.full(len(texts), -1, np.int64), fixed_by=np.full(len(texts), "", object))
-        zero_shot_vectors = self._zero_shot_plan(plan, unit, settings) if config.zero_shot else None
+        zero_shot_vectors = guidance.plan_zero_shot(plan, unit, config.zero_shot, self._embed_words(config.zero_shot),
+                                                    config.zero_shot_threshold, settings.clustering.smallest_cluster) \
+            if config.zero_shot else None
         if y is not None:
             if len(y) != len(texts):
                 raise ConfigError(f"{len(y)} known labels were given for {len(texts)} documents: give one per "
