@@ -7,7 +7,15 @@ NPMI and diversity of the top 10 words); BERTopic's outliers (-1) count as one m
 them. Fit time excludes embedding; topiclab fits without its reduction cache, so every round is cold.
 Prints one table of medians, with the topic count as a multiple of the number of classes.
 
-    python benchmarks/bench_quality.py [--rounds 3] [--corpora 20ng bbc m10 wordnet20k foldoc]
+`--levels` prints every saved level of the default fit (topics, NMI, ARI, persistence, the granularity
+rule's score), marking the default and the best level of 0.5-3x as many topics as classes. `--spread`
+fits each corpus and seeded samples of it (`--samples`, drawn with `--sample-seed`) once per seed and
+precision and prints the chosen level's topics and NMI per seed, the spread, how often the default is
+within 0.01 NMI of that best level, and plain BERTopic's NMI on the same texts and int8 vectors.
+
+    python benchmarks/bench_quality.py [--rounds 3] [--corpora 20ng bbc m10 wordnet20k foldoc gcide]
+    python benchmarks/bench_quality.py --levels
+    python benchmarks/bench_quality.py --spread [--seeds 8] [--precisions int8 fp32] [--samples 3000 5000]
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
 
 import common
+from levels import best_in_range, chosen, fitted_levels, print_levels
 
 METRICS = ("n_topics", "outlier_share", "nmi", "ari", "npmi", "diversity")
 
@@ -90,12 +99,67 @@ def print_table(rows: list[dict]) -> None:
               f"| {r['time ratio']:.2f}x |")
 
 
+SEEDS = (42, 1, 2, 3, 4, 5, 6, 7)  # the default seed first
+
+
+def datasets(corpora: list[str], samples: list[int], sample_seed: int):
+    """(title, corpus) for each corpus, then each seeded sample of it that is smaller than the corpus."""
+    for name in corpora:
+        corpus = common.corpus(name)
+        yield f"{common.LABELED[name].title} ({len(corpus.texts):,})", corpus
+        for size in (s for s in samples if s < len(corpus.texts)):
+            yield (f"{common.LABELED[name].title} {size // 1000}k sample (seed {sample_seed})",
+                   common.labeled_sample(name, size, seed=sample_seed))
+
+
+def spread_row(title: str, corpus, precision: str, seeds, bertopic_nmi: float) -> str:
+    classes = corpus.documents["class"].astype(str).tolist()
+    n_classes = len(set(classes))
+    vectors = common.embeddings(corpus, precision=precision)
+    fits = [fitted_levels(corpus.texts, vectors, classes, seed) for seed in seeds]
+    picked = [chosen(levels) for levels in fits]
+    near_best = sum(best_in_range(levels, n_classes) is None or best_in_range(levels, n_classes).nmi - chosen(
+        levels).nmi <= 0.01 for levels in fits)
+    in_range = sum(0.5 * n_classes <= level.topics <= 3 * n_classes for level in picked)
+    above = sum(level.nmi > bertopic_nmi for level in picked)
+    nmis = [level.nmi for level in picked]
+    return (f"| {title}, {n_classes} classes | {precision} | {' '.join(str(level.topics) for level in picked)} "
+            f"| {' '.join(f'{v:.3f}' for v in nmis)} | {statistics.mean(nmis):.3f} | {max(nmis) - min(nmis):.3f} "
+            f"| {near_best}/{len(fits)} | {in_range}/{len(fits)} | {bertopic_nmi:.3f} | {above}/{len(fits)} |")
+
+
+def print_spread(args) -> None:
+    print("| corpus | vectors | topics per seed | NMI per seed | mean NMI | spread | within 0.01 of the best level "
+          "at 0.5-3x classes | topics at 0.5-3x classes | BERTopic NMI | above BERTopic |")
+    print("|" + "---|" * 10)
+    for title, corpus in datasets(args.corpora, args.samples, args.sample_seed):
+        topics, _ = plain_bertopic(corpus.texts, common.embeddings(corpus))
+        bertopic_nmi = run_metrics(topics, [], corpus.texts, corpus.documents["class"].tolist())["nmi"]
+        for precision in args.precisions:
+            print(spread_row(title, corpus, precision, SEEDS[:args.seeds], bertopic_nmi), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--corpora", nargs="+", default=list(common.LABELED), choices=list(common.LABELED))
+    parser.add_argument("--levels", action="store_true", help="every saved level of the default fit")
+    parser.add_argument("--spread", action="store_true", help="the chosen level per seed and precision")
+    parser.add_argument("--seeds", type=int, default=8, choices=range(1, len(SEEDS) + 1))
+    parser.add_argument("--precisions", nargs="+", default=["int8", "fp32"], choices=["int8", "fp32"])
+    parser.add_argument("--samples", nargs="*", type=int, default=[3000, 5000])
+    parser.add_argument("--sample-seed", type=int, default=1)
     args = parser.parse_args()
     warm_up()
+    if args.levels:
+        for title, corpus in datasets(args.corpora, [], args.sample_seed):
+            classes = corpus.documents["class"].astype(str).tolist()
+            print_levels(title, fitted_levels(corpus.texts, common.embeddings(corpus), classes, SEEDS[0]),
+                         len(set(classes)))
+        return
+    if args.spread:
+        print_spread(args)
+        return
     rows = [row for name in args.corpora for row in measure(name, args.rounds)]
     print(f"\nMedians over {args.rounds} rounds; same texts and MiniLM embeddings for both; fit time excludes "
           "embedding.")

@@ -102,10 +102,11 @@ def labeled_sample(name: str, size: int, seed: int = 0) -> Corpus:
     return load_corpus(frame.reset_index(drop=True), text_col=spec.text_col, class_col=spec.class_col)
 
 
-def embeddings(corpus_or_name: Union[Corpus, str], model: str = "all-MiniLM-L6-v2") -> np.ndarray:
+def embeddings(corpus_or_name: Union[Corpus, str], model: str = "all-MiniLM-L6-v2",
+               precision: str = "int8") -> np.ndarray:
     """Vectors through topiclab's on-disk cache: computed once, then read back in seconds."""
     texts = (corpus(corpus_or_name) if isinstance(corpus_or_name, str) else corpus_or_name).texts
-    vectors, report = embed_documents(texts, EmbeddingConfig(model=model), progress=True)
+    vectors, report = embed_documents(texts, EmbeddingConfig(model=model, precision=precision), progress=True)
     if report.n_embedded:
         print(f"embedded {report.n_embedded} documents with {model} in {report.seconds:.0f} s")
     return vectors

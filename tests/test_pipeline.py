@@ -142,25 +142,51 @@ def test_metrics_on_known_inputs():
     assert 0 < metrics["nmi"] <= 1
 
 
-def test_the_granularity_rule_goes_coarser_when_separation_times_persistence_gains_enough():
-    from topiclab.pipeline.cluster import COARSENING_GAIN, Layers, centroid_margin, choose_level
-
+def _grouped_vectors(offset: float, groups: int = 6, subgroups: int = 2, per: int = 34):
+    """Unit vectors of `groups` x `subgroups` blobs; `offset` sets how far subgroups sit from their group."""
     rng = np.random.default_rng(0)
-    groups, subgroups, per = 6, 2, 34  # 408 documents: the rule starts near 0.6 * sqrt(408) = 12 topics
     directions = np.linalg.qr(rng.normal(size=(24, 24)))[0]
     vectors, fine = [], []
     for g in range(groups):
         for s in range(subgroups):
-            centre = directions[g] + 0.35 * directions[groups + 2 * g + s]
+            centre = directions[g] + offset * directions[groups + 2 * g + s]
             vectors.append(centre + 0.05 * rng.normal(size=(per, 24)))
             fine += [g * subgroups + s] * per
     unit = np.vstack(vectors)
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     fine = np.asarray(fine, np.int32)
-    labels = np.vstack([fine, fine // subgroups])  # 12 subgroups, then their 6 groups (better separated)
-    separation = centroid_margin(unit, labels[1]) / centroid_margin(unit, labels[0])
-    assert separation > COARSENING_GAIN
-    assert choose_level(Layers(labels, np.array([0.0, 2.0])), unit) == 1  # against the base layer: separation alone
-    # a coarser layer that persists less is taken only while its better separation makes up for it
-    assert choose_level(Layers(labels, np.array([1.0, 1.05 * COARSENING_GAIN / separation])), unit) == 1
-    assert choose_level(Layers(labels, np.array([1.0, 0.95 * COARSENING_GAIN / separation])), unit) == 0
+    return unit, np.vstack([fine, fine // subgroups])  # 12 subgroups, then their 6 groups
+
+
+def test_the_granularity_rule_takes_the_layer_that_separates_the_documents_best():
+    from topiclab.pipeline.cluster import Layers, choose_level, separation_score
+
+    persistence = np.array([0.0, 1.0])
+    unit, labels = _grouped_vectors(offset=0.35)  # subgroups of one group nearly coincide: the 6 groups are real
+    assert separation_score(unit, labels[1]) > separation_score(unit, labels[0])
+    assert choose_level(Layers(labels, persistence), unit) == 1
+    apart, labels = _grouped_vectors(offset=10.0)  # subgroups unrelated to each other: merging them blurs topics
+    assert separation_score(apart, labels[0]) > separation_score(apart, labels[1])
+    assert choose_level(Layers(labels, persistence), apart) == 0
+    # a layer that leaves most documents unclustered separates those it keeps, but explains less
+    sparse = labels.copy()
+    sparse[0, np.arange(sparse.shape[1]) % 4 != 0] = -1
+    assert choose_level(Layers(sparse, persistence), apart) == 1
+
+
+def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps_to_readable_counts(monkeypatch):
+    from topiclab.pipeline import cluster
+
+    unit, labels = _grouped_vectors(offset=0.35)  # layer 0: 12 topics, layer 1: 6
+    layers = cluster.Layers(labels, np.array([0.0, 1.0]))
+    for fine_share, chosen in ((1 - cluster.TIE / 2, 0), (1 - 2 * cluster.TIE, 1)):
+        monkeypatch.setattr(cluster, "separation_score",
+                            lambda _, layer, share=fine_share: share if layer.max() == 11 else 1.0)
+        assert cluster.choose_level(layers, unit) == chosen
+    monkeypatch.undo()
+    few = np.vstack([labels[0], labels[1] % 2])  # 2 topics: below MIN_TOPICS, never the default
+    assert cluster.MIN_TOPICS > 2 and cluster.choose_level(cluster.Layers(few, np.array([0.0, 1.0])), unit) == 0
+    many = np.vstack([np.arange(len(unit)) % (cluster.MAX_TOPICS + 1), labels[1]])  # more than a reader scans
+    assert cluster.choose_level(cluster.Layers(many, np.array([0.0, 1.0])), unit) == 1
+
+

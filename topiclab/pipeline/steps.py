@@ -66,7 +66,7 @@ def cached_reduction(vectors: np.ndarray, graph, graph_key: dict, known: Optiona
 
 def cached_layers(coords: np.ndarray, graph_key: dict, config: RunConfig, cache: ReductionCache) -> Layers:
     """The cluster layers of the reduced coordinates, cached like the reduction they come from."""
-    key = {**graph_key, "stage": "layers", "coords": fingerprint(coords),
+    key = {**graph_key, "stage": "layers", "coords": fingerprint(coords), "version": 2,
            "clustering": config.clustering.method,
            "settings": config.clustering.method_settings.model_dump(mode="json")}
     arrays = cache.get_or_compute(key, lambda: vars(cluster(coords, config.clustering)))
