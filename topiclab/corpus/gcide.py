@@ -106,8 +106,8 @@ def _clean(text: str) -> str:
 
 
 def _homographs(entry: str) -> Iterator[tuple[str, list[str]]]:
-    """(heading, body lines) for each word in an entry: a heading starts in column 0 and goes on over the lines
-    that are still inside its etymology's brackets, in column 0 or begin with a bracket."""
+    """(heading, body lines) for each word of an entry. A heading starts in column 0 and takes in the next lines
+    while its etymology's brackets are open, or they too start in column 0 or with a bracket; the body is indented."""
     lines, i = entry.split("\n"), 0
     while i < len(lines):
         if not lines[i] or lines[i][0].isspace():
@@ -148,7 +148,7 @@ def _senses_of(entry: str) -> Iterator[tuple[str, Optional[str], str]]:
 
 def load_gcide(directory: Optional[Union[str, Path]] = None, min_class_size: int = MIN_CLASS_SIZE,
                sample: Optional[int] = None, seed: int = 0) -> pd.DataFrame:
-    """GCIDE's field-labeled senses as rows: `doc_id` (headword#sense), `term`, `text` ("term: definition") and
+    """GCIDE's field-labeled senses as rows: `doc_id` (term#sense), `term`, `text` ("term: definition") and
     `label` (the field); with `sample`, a seeded sample of that many, taken before small classes are dropped."""
     index, data = dictd_files("gcide", "GCIDE", "dict-gcide", directory)
     rows, numbers = [], Counter()
