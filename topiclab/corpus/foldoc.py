@@ -1,8 +1,7 @@
 """FOLDOC, the Free On-line Dictionary of Computing, as a labeled corpus: one document per sense.
 
-Debian's package `dict-foldoc` (GFDL 1.1 or later) installs the dictionary in dictd format:
-`foldoc.index` lists every headword with the offset and length (in base 64) of its entry in
-`foldoc.dict.dz` (gzip). Each sense of an entry starts with its editor's subject tag, such as
+Debian's package `dict-foldoc` (GFDL 1.1 or later) installs the dictionary in dictd format
+(topiclab.corpus.dictd). Each sense of an entry starts with its editor's subject tag, such as
 `<language>`, `<networking>` or `<operating system>`; the tag is the document's class. Tags that say
 how a word is used rather than what it is about (jargon, humour, spelling, abuse) are left out, and
 so are classes too small to score against.
@@ -10,23 +9,21 @@ so are classes too small to score against.
 
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 from typing import Optional, Union
 
 import pandas as pd
 
+from topiclab.corpus.dictd import dictd_entries, dictd_files, keep_large_classes
 from topiclab.errors import CorpusError
 
-DICTD_DIR = Path("/usr/share/dictd")
 INSTALL_COMMAND = "sudo apt-get install dict-foldoc"
 #: Tags about register, not subject; and Debian's own additions to the dictionary.
 SKIPPED_TAGS = frozenset({"jargon", "humour", "spelling", "abuse", "debian"})
 MIN_CLASS_SIZE = 20
 MIN_WORDS = 5
 
-_BASE64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _SENSE_START = re.compile(r"\n(?=[ \t]+\d+\.\s)")  # "   2. <language> ..." starts a new sense
 _TAG = re.compile(r"^\s*(?:\d+\.\s+)?<([A-Za-z][^<>@\n]*)>\s*")
 _CLEANUP = (
@@ -43,35 +40,16 @@ _CLEANUP = (
 )
 
 
-def _decode(number: str) -> int:
-    value = 0
-    for char in number:
-        value = value * 64 + _BASE64[char]
-    return value
-
-
 def foldoc_files(directory: Optional[Union[str, Path]] = None) -> tuple[Path, Path]:
     """The index and data files, or a CorpusError saying how to install them."""
-    directory = Path(directory) if directory is not None else DICTD_DIR
-    index, data = directory / "foldoc.index", directory / "foldoc.dict.dz"
-    if not index.is_file() or not data.is_file():
-        raise CorpusError(f"FOLDOC is not installed ({index} and {data} are missing): on Debian or Ubuntu run "
-                          f"`{INSTALL_COMMAND}`.")
-    return index, data
+    return dictd_files("foldoc", "FOLDOC", "dict-foldoc", directory)
 
 
 def load_foldoc(directory: Optional[Union[str, Path]] = None, min_class_size: int = MIN_CLASS_SIZE) -> pd.DataFrame:
     """FOLDOC's senses as rows: `doc_id` (term#sense), `term`, `text` ("term: definition") and `label` (tag)."""
     index, data = foldoc_files(directory)
-    raw = gzip.decompress(data.read_bytes())
-    entries: dict[tuple[int, int], str] = {}  # several headwords (aliases) can share one entry
-    for line in index.read_text(encoding="utf-8").splitlines():
-        headword, offset, length = line.split("\t")
-        if not headword.startswith("00-"):  # 00-database-* are the dictionary's own metadata
-            entries.setdefault((_decode(offset), _decode(length)), headword)
     rows = []
-    for offset, length in sorted(entries):
-        entry = raw[offset:offset + length].decode("utf-8", errors="replace")
+    for _, entry in dictd_entries(index, data):
         heading, _, body = entry.partition("\n\n")
         term = " / ".join(line.strip() for line in heading.splitlines() if line.strip())
         for number, sense in enumerate(_SENSE_START.split(body.strip("\n")), start=1):
@@ -88,8 +66,7 @@ def load_foldoc(directory: Optional[Union[str, Path]] = None, min_class_size: in
             rows.append({"doc_id": f"{term}#{number}", "term": term, "text": f"{term}: {definition}",
                          "label": label})
     frame = pd.DataFrame(rows, columns=["doc_id", "term", "text", "label"]).drop_duplicates("doc_id")
-    sizes = frame["label"].value_counts()
-    frame = frame[frame["label"].isin(sizes[sizes >= min_class_size].index)].reset_index(drop=True)
+    frame = keep_large_classes(frame, min_class_size)
     if frame.empty:
         raise CorpusError(f"No tagged FOLDOC entries found in {data}; reinstall it (`{INSTALL_COMMAND}`).")
     return frame
