@@ -183,6 +183,15 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
         monkeypatch.setattr(cluster, "separation_score",
                             lambda _, layer, share=fine_share: share if layer.max() == 11 else 1.0)
         assert cluster.choose_level(layers, unit) == chosen
+    # when no candidate separates better than the finest layer saved (overlapping subjects), the finest candidate
+    n = len(unit)
+    finest, middle, coarse = np.arange(n) % 200, np.arange(n) % 100, labels[1]  # 200 topics: above MAX_TOPICS
+    scores = {199: 1.0, 99: 0.8, 5: 0.9}
+    monkeypatch.setattr(cluster, "separation_score", lambda _, layer: scores[int(layer.max())])
+    stack = cluster.Layers(np.vstack([finest, middle, coarse]), np.array([0.0, 1.0, 2.0]))
+    assert cluster.choose_level(stack, unit) == 1
+    scores[5] = 1.1  # a coarse layer that separates better than the finest: coarse structure, and it wins
+    assert cluster.choose_level(stack, unit) == 2
     monkeypatch.undo()
     few = np.vstack([labels[0], labels[1] % 2])  # 2 topics: below MIN_TOPICS, never the default
     assert cluster.MIN_TOPICS > 2 and cluster.choose_level(cluster.Layers(few, np.array([0.0, 1.0])), unit) == 0

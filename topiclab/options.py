@@ -54,7 +54,7 @@ OPTIONS: tuple[Option, ...] = (
                                                    "'wordllama' (fast, static), or any sentence-transformers name "
                                                    "or path.", short="-m"),
     Option("cache", "embedding.cache", MODEL, bool, "Use the on-disk embedding cache.", negative="--no-cache"),
-    Option("seed", "seed", MODEL, int, "Random seed (default 42): the same seed gives the same topics."),
+    Option("seed", "seed", MODEL, int, "Random seed (default 42): on one machine, the same seed gives the same topics."),
     Option("clustering_method", "clustering.method", MODEL),
     Option("min_cluster_size", "clustering.hdbscan.min_cluster_size", MODEL, int, "Smallest topic in documents: "
            "clusters with classic HDBSCAN (clustering.method=hdbscan).", implies={"clustering.method": "hdbscan"}),

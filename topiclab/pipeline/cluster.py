@@ -5,15 +5,17 @@ cluster sizes and keeps the distinct clusterings that persist longest (the "laye
 scored by its total persistence. All layers are kept, so a user can move to a finer or coarser one later
 without re-embedding or re-reducing (`topiclab levels`).
 
-Which layer is the default (`choose_level`): the one whose clusters separate the documents best, read as
-the mean margin between a document's own topic centroid and the nearest other one (`centroid_margin`),
-times the square root of the share of documents the layer clusters at all. Coarse layers of a corpus
-with a few crisp subjects (BBC's 5 sections, 20 Newsgroups) separate better and leave few documents
-unclustered, so they win; on a corpus of many overlapping subjects (WordNet's 45 lexicographer files,
-FOLDOC's 50 tags) the margin shrinks with every coarser layer, and a fine layer wins. Among layers
-scoring within 2% of the best the finest is kept (a tie breaks towards the separation the data has,
-and small changes of the vectors do not move it), never above 150 topics (more than a reader can scan;
-the finer layers stay saved) nor below 5.
+Which layer is the default (`choose_level`) is read from how well each layer's clusters separate the
+documents: the mean margin between a document's own topic centroid and the nearest other one
+(`centroid_margin`), times the square root of the share of documents the layer clusters at all
+(`separation_score`). Layers of MIN_TOPICS to MAX_TOPICS topics are candidates (more than a reader can
+scan stays saved, one `topiclab levels` away).
+- When a candidate separates better than the finest layer, the corpus has coarse structure (BBC's 5
+  sections, 20 Newsgroups, M10's areas: coarse layers separate better and leave few documents out):
+  the best-scoring candidate wins, and among candidates within TIE of it the finest, so a near tie
+  breaks towards detail and small changes of the vectors do not flip it.
+- When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags, GCIDE's
+  fields: the margin shrinks with every coarser layer) and the finest candidate wins.
 
 The rule it replaced started at the layer nearest 0.6 * sqrt(n) topics and coarsened when margin times
 persistence gained 15%. Scored on every layer of 37 fits (BBC, M10, 20 Newsgroups, 20k WordNet glosses,
@@ -70,15 +72,18 @@ class Layers:
 
 
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
-    """The finest layer, among those of MIN_TOPICS to MAX_TOPICS topics, whose `separation_score` is within
-    TIE of the best one's. Without such layers: the most persistent one."""
+    """Among layers of MIN_TOPICS to MAX_TOPICS topics: the finest one whose `separation_score` is within TIE
+    of the best, or the finest of all when none separates better than the finest layer saved. Without such
+    layers: the most persistent one."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS]
     if not candidates:
         return layers.most_persistent()
     scores = {i: separation_score(unit_vectors, layers.labels[i]) for i in candidates}
     best = max(scores.values())
-    return max((i for i in candidates if scores[i] >= (1 - TIE) * best), key=lambda i: counts[i])
+    finest = scores[0] if 0 in scores else separation_score(unit_vectors, layers.labels[0])
+    floor = (1 - TIE) * best if best > finest else -np.inf
+    return max((i for i in candidates if scores[i] >= floor), key=lambda i: counts[i])
 
 
 def separation_score(unit_vectors: np.ndarray, labels: np.ndarray) -> float:
