@@ -19,8 +19,8 @@ from topiclab.config import RunConfig
 from topiclab.figures import topic_levels
 from topiclab.report.report import run_summary
 from topiclab.report.tables import hierarchy_names, topic_table
-from topiclab.represent.names import Candidate, choose_names
-from topiclab.represent.phrases import title_case
+from topiclab.represent.names import Candidate, choose_names, paired
+from topiclab.represent.phrases import surface_form, title_case
 from topiclab.workflow import relabel
 
 from conftest import FAST
@@ -104,6 +104,28 @@ def test_siblings_never_share_a_name():
     candidates = {0: [Candidate("sport", "llm")], 1: [Candidate("sports", "llm"), Candidate("rugby", "extractive")]}
     names = choose_names(candidates, centroids, vectors, {}, {})
     assert (names[0].title, names[1].title) == ("sport", "rugby")
+
+
+def test_a_topic_of_two_subjects_can_be_named_by_both():
+    """The best candidates that share no word are joined in pairs; a pair closer to the topic than either
+    part wins, and a pair never repeats a word ("Hard Disk and Disk Drives")."""
+    axes = np.eye(4)
+    centroids = {0: (axes[0] + axes[1]) / np.sqrt(2), 1: axes[2]}
+    vectors = {"encryption": axes[0], "privacy": axes[1], "encryption keys": (2 * axes[0] + axes[3]) / np.sqrt(5),
+               "space": axes[2]}
+    candidates = {0: [Candidate("encryption", "extractive", 0.4), Candidate("privacy", "extractive", 0.3),
+                      Candidate("encryption keys", "extractive", 0.2)], 1: [Candidate("space", "extractive", 0.5)]}
+    pairs = paired(candidates, centroids, vectors)
+    assert [(c.text, c.parts) for c in pairs[0]] == [("encryption and privacy", ("encryption", "privacy"))]
+    assert pairs[1] == []  # one candidate: nothing to join
+    vectors["encryption and privacy"] = centroids[0]
+    names = choose_names({g: candidates[g] + pairs[g] for g in candidates}, centroids, vectors, {}, {})
+    assert names[0].title == "encryption and privacy" and names[0].margin > 0 and names[1].title == "space"
+
+
+def test_a_title_in_capitals_is_not_taken_for_an_acronym():
+    documents = ["NANOCOMPOSITES OF CLAY", "Polymer nanocomposites", "NANOCOMPOSITES: A REVIEW", "NASA budget"]
+    assert (surface_form("nanocomposites", documents), surface_form("nasa", documents)) == ("Nanocomposites", "NASA")
 
 
 @pytest.mark.parametrize("written, shown", [("bank of england", "Bank of England"), ("iPhone sales", "iPhone Sales"),

@@ -1,10 +1,13 @@
 """The `names` aspect: a short, readable name for every topic, distinct among its siblings, offline.
 
 Generate, then verify. Each topic's candidates are its most particular 1-3 word phrases (`phrases.py`), its
-best keywords, and, when the `llm` aspect ran before, the LLM's label. Each candidate is scored with the
-run's own embedding model by its similarity to the topic's centroid minus its similarity to the nearest
-other topic's centroid (the name's *margin*), plus small priors: two or three words read better than one,
-and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a candidate like
+best keywords, the best few of those joined in pairs ("Encryption and Privacy": a pair covers more of a
+topic than either part), and, when the `llm` aspect ran before, the LLM's label. Each candidate is scored
+with the run's own embedding model: its similarity to the topic's centroid minus its similarity to the
+nearest other topic's centroid (the name's *margin*: it tells the topic apart), mixed with its plain
+similarity to the topic's centroid (it covers the topic: a general name beats a narrow one that happens
+to be particular), plus small priors: two or three words read better than one, a pair a little worse than
+one phrase, and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a candidate like
 any other: it wins only when it scores best, and never with a number its topic's documents do not hold.
 Names are then handed out best score first, so no two siblings get the same or a near-duplicate name; a
 topic whose candidates are all taken keeps its keywords. Zero-shot names are kept as given.
@@ -33,6 +36,15 @@ from topiclab.results import OUTLIER
 CANDIDATES = 25
 #: Bonus for a two- or three-word name (reads as a name, not a keyword).
 PHRASE_BONUS = 0.05
+#: Weight of a name's plain similarity to its own topic beside its margin (1 - this weight): how well it
+#: covers the topic beside how well it tells the topic apart (benchmarks/bench_labels.py: 0.4 raised class@1
+#: on M10 and FOLDOC and kept lineup@1).
+OWN_WEIGHT = 0.4
+#: The best candidates of up to PAIRED_WORDS words each, joined in pairs as more candidates ("X and Y").
+PAIRED = 3
+PAIRED_WORDS = 2
+#: Penalty for a joined pair beside a single phrase: it reads less as one name.
+PAIR_PENALTY = 0.03
 #: Weight of the share of the topic's documents that hold the phrase (a name for the whole topic, not a part).
 COVERAGE_WEIGHT = 0.1
 #: Penalty for a word that is one of a sibling's top KEYWORDS (it names the sibling too).
@@ -42,7 +54,7 @@ KEYWORDS = 3
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 2
+NAMER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Candidate:
     text: str
     source: str  # "extractive", "llm", "zero-shot", "keywords"
     coverage: float = 0.0  # share of the group's documents that hold it, where known
+    parts: tuple[str, ...] = ()  # the group's own phrases a pair joins ("X and Y"), else empty
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,8 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
     model = context.model
     centroids = np.round(np.asarray(model.topic_embeddings_, dtype=np.float64), 4)
     inputs = {
-        "settings": [CANDIDATES, PHRASE_BONUS, COVERAGE_WEIGHT, SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE,
+        "settings": [CANDIDATES, PHRASE_BONUS, OWN_WEIGHT, PAIRED, PAIRED_WORDS, PAIR_PENALTY, COVERAGE_WEIGHT,
+                     SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE,
                      SAMPLE_DOCUMENTS, SAMPLE_CHARS, MIN_SHARE, sorted(STOP)],
         "documents": context.phrases.digest, "centroids": hashlib.sha256(centroids.tobytes()).hexdigest(),
         "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
@@ -137,21 +151,64 @@ def _name_groups(context: TopicContext, members: dict[int, list[int]], given: di
     fixed = {g: text for g, text in fixed.items() if g in candidates}
     centroids = _group_centroids(context, members)
     vectors = context.embed([c.text for cs in candidates.values() for c in cs] + list(fixed.values()))
+    pairs = paired(candidates, centroids, vectors)
+    vectors.update(context.embed([c.text for cs in pairs.values() for c in cs]))
+    candidates = {g: candidates[g] + pairs[g] for g in candidates}
     names = choose_names(candidates, centroids, vectors, keywords, fixed, reserved)
-    return {g: Name(surface_form(n.title, documents[g]) if n.title == n.title.lower() and n.source == "extractive"
-                    else n.title, n.source, n.margin) for g, n in names.items()}
+    return {g: Name(_written(n.title, {c.text: c.parts for c in candidates[g] if c.parts}, documents[g])
+                    if n.title == n.title.lower() and n.source == "extractive" else n.title, n.source, n.margin)
+            for g, n in names.items()}
+
+
+def _written(text: str, parts: dict[str, tuple[str, ...]], documents: Sequence[str]) -> str:
+    """An extractive name as its documents write it; a pair part by part ("NSA and Encryption")."""
+    return " and ".join(surface_form(part, documents) for part in parts[text]) if text in parts \
+        else surface_form(text, documents)
+
+
+def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
+           vectors: dict[str, np.ndarray]) -> dict[int, list[Candidate]]:
+    """For each group, its PAIRED best extractive candidates of up to PAIRED_WORDS words that share no word,
+    joined in pairs ("X and Y", covering the larger share of the two)."""
+    score = _scorer(centroids, vectors)
+    pairs = {}
+    for group, options in candidates.items():
+        singles = {c.text.lower(): c for c in options if c.source == "extractive" and c.text in vectors
+                   and not c.parts and len(c.text.split()) <= PAIRED_WORDS}
+        best: list[Candidate] = []
+        for option in sorted(singles.values(), key=lambda c: (-score(c.text, group), c.text)):
+            if len(best) == PAIRED:
+                break
+            if all(not _words_key(option.text) & _words_key(other.text) for other in best):
+                best.append(option)
+        pairs[group] = [Candidate(f"{a.text} and {b.text}", "extractive", max(a.coverage, b.coverage), (a.text, b.text))
+                        for i, a in enumerate(best) for b in best[i + 1:]]
+    return pairs
+
+
+def _scorer(centroids: dict[int, np.ndarray], vectors: dict[str, np.ndarray]):
+    """score(text, group): the name's margin for the group mixed with its similarity to the group (OWN_WEIGHT)."""
+    groups = list(centroids)
+    matrix = np.vstack([centroids[g] for g in groups])
+    position = {g: i for i, g in enumerate(groups)}
+
+    def score(text: str, group: int) -> float:
+        similarity = matrix @ vectors[text] if text in vectors else np.zeros(len(groups))
+        return (1 - OWN_WEIGHT) * _margin(similarity, position[group]) + OWN_WEIGHT * float(similarity[position[group]])
+    return score
 
 
 def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
                  vectors: dict[str, np.ndarray], keywords: dict[int, list[str]],
                  fixed: dict[int, str], reserved: Iterable[str] = ()) -> dict[int, Name]:
     """Names for the groups with `candidates` (the others in `centroids` are siblings only): best score
-    first, each group takes its best candidate that no sibling holds (same words, or cosine above
-    NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed first. A group left without any keeps
-    its `keywords`."""
+    first (margin mixed with similarity, plus priors), each group takes its best candidate that no sibling
+    holds (same words, or cosine above NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed
+    first. A group left without any keeps its `keywords`. Each name carries its margin."""
     groups = list(centroids)
     matrix = np.vstack([centroids[g] for g in groups])
     position = {g: i for i, g in enumerate(groups)}
+    score = _scorer(centroids, vectors)
     sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in candidates}
     names, taken, taken_vectors = {}, {_words_key(text) for text in reserved}, []
 
@@ -166,16 +223,15 @@ def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np
 
     for group, text in fixed.items():
         take(group, Name(text, "zero-shot", margin(text, group)))
-    scored = [(value + _prior(option, sibling_words[group]), value, group, option)
-              for group, options in candidates.items() for option in {c.text.lower(): c for c in options}.values()
-              for value in [margin(option.text, group)]]
-    for _, value, group, option in sorted(scored, key=lambda s: (-s[0], s[2], s[3].text)):
+    scored = [(score(option.text, group) + _prior(option, sibling_words[group]), group, option)
+              for group, options in candidates.items() for option in {c.text.lower(): c for c in options}.values()]
+    for _, group, option in sorted(scored, key=lambda s: (-s[0], s[1], s[2].text)):
         if group in names or _words_key(option.text) in taken:
             continue
         if taken_vectors and option.text in vectors and \
                 float(np.max(np.vstack(taken_vectors) @ vectors[option.text])) > NEAR_DUPLICATE:
             continue
-        take(group, Name(option.text, option.source, value))
+        take(group, Name(option.text, option.source, margin(option.text, group)))
     for group in candidates:
         if group not in names:  # no candidate, or every one was taken by a sibling
             text = ", ".join(keywords.get(group, [])) or "(no words)"
@@ -192,11 +248,11 @@ def _margin(similarity: np.ndarray, own: int) -> float:
 
 
 def _prior(option: Candidate, sibling_words: set[str]) -> float:
-    """Small preferences beside the margin: two or three words, a phrase most of the group's documents
-    hold, and not a word that is one of a sibling's top keywords."""
+    """Small preferences beside the score: two or three words, one phrase rather than a pair, a phrase most
+    of the group's documents hold, and not a word that is one of a sibling's top keywords."""
     words = len(option.text.split())
     return COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
-        - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
+        - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 
 
 def _words_key(text: str) -> frozenset[str]:

@@ -41,6 +41,8 @@ BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
 BREAK = " zzbreakzz "
 #: Least share of a group's sampled documents a phrase must appear in.
 MIN_SHARE = 0.02
+#: Longest word in capitals read as an acronym ("NASA"); a longer one is a title in capitals ("NETWORKS").
+ACRONYM_LETTERS = 5
 SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
 
 
@@ -147,11 +149,16 @@ def well_formed(phrase: str) -> bool:
 def surface_form(phrase: str, documents: Sequence[str]) -> str:
     """`phrase` as its documents most often write it, title-cased where they write it in lower case."""
     pattern = re.compile(r"\b" + r"[\W_]+".join(map(re.escape, phrase.split())) + r"\b", re.IGNORECASE)
-    forms = Counter(" ".join(re.split(r"[\W_]+", m.group(0))) for doc in documents[:60]
-                    for m in pattern.finditer(doc))
+    forms = Counter(" ".join(_unshouted(word) for word in re.split(r"[\W_]+", m.group(0)))
+                    for doc in documents[:60] for m in pattern.finditer(doc))
     written = forms.most_common(1)[0][0].strip() if forms else phrase
     written = written if len(written.split()) == len(phrase.split()) else phrase
     return title_case(written)
+
+
+def _unshouted(word: str) -> str:
+    """A word in capitals as a title writes it ("ORIGINAL" -> "original"); a short acronym ("NASA") kept."""
+    return word.lower() if word.isupper() and len(word) > ACRONYM_LETTERS else word
 
 
 def title_case(phrase: str) -> str:
