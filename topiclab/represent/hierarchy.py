@@ -86,8 +86,8 @@ def configured_hierarchy(topics: pd.DataFrame, vectors: Optional[np.ndarray], co
 def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[int]],
            shown: set[str]) -> dict[int, tuple[str, str, float]]:
     """Names from the namer, none of them a name `shown` further in: the group's phrases, and its children's
-    names joined in pairs ("Hockey and Baseball", the largest children first), each pair covering its share
-    of the group's documents."""
+    names joined in pairs ("Hockey and Baseball", the largest children first; a child named by a pair is not
+    joined again), each pair covering its share of the group's documents."""
     sizes = dict(zip(table["topic"].astype(int), table["size"].astype(int)))
     child = {int(r.topic): (shown_name(r.label), _source(getattr(r, "name_source", "extractive")))
              for r in table.itertuples()}
@@ -99,9 +99,15 @@ def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[i
                                   child[a][1] if child[a][1] == child[b][1] else "extractive",
                                   (sizes[a] + sizes[b]) / total)
                         for i, a in enumerate(largest) for b in largest[i + 1:]
-                        if len(child[a][0].split()) + len(child[b][0].split()) <= MAX_WORDS - 1]
+                        if len(child[a][0].split()) + len(child[b][0].split()) <= MAX_WORDS - 1
+                        and not _joined(child[a][0]) and not _joined(child[b][0])]
     names = name_groups(context, members, given, {}, reserved=shown)
     return {g: (n.title, n.source, round(n.margin, 4)) for g, n in names.items()}
+
+
+def _joined(name: str) -> bool:
+    """A name that is already a pair ("Fish and Insects"): joined again it reads as a list."""
+    return "and" in name.lower().split()
 
 
 def _source(source) -> str:
