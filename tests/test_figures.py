@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from test_map import many_topics_run  # noqa: F401  (a fixture)
 from typer.testing import CliRunner
 
 from topiclab import fit_run, load_run
@@ -183,11 +185,34 @@ def test_topic_comparisons(fitted_run):
     assert len(bubbles.x) == n_topics and sorted(bubbles.marker.size) == sorted(
         fitted_run.topics.loc[fitted_run.topics["topic"] != -1, "size"])
     hierarchy = topic_hierarchy(fitted_run)
-    assert len(hierarchy.data) == n_topics - 1 and len(hierarchy.layout.yaxis.ticktext) == n_topics
+    links = [trace for trace in hierarchy.data if trace.mode == "lines"]
+    assert len(links) == n_topics - 1 and len(hierarchy.layout.yaxis.ticktext) == n_topics
     (heatmap,) = topic_similarity(fitted_run).data
     z = np.asarray(heatmap.z)
     assert z.shape == (n_topics, n_topics) and np.allclose(z, z.T) and np.allclose(np.diag(z), 1, atol=1e-5)
     assert set(heatmap.x) == set(hierarchy.layout.yaxis.ticktext)
+
+
+def test_the_hierarchy_names_each_parent_at_the_branch_of_its_topics(many_topics_run):  # noqa: F811
+    """Each named group of the saved hierarchy is written where its topics, and no others, join."""
+    fig = topic_hierarchy(many_topics_run)
+    (names,) = [trace for trace in fig.data if trace.mode == "markers+text"]
+    leaf = {int(text.split(":")[0]): y for text, y in zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals)}
+    tops = {(link.x[1], (link.y[1] + link.y[2]) / 2) for link in fig.data if link.mode == "lines"}
+    groups = many_topics_run.hierarchy[many_topics_run.hierarchy["topics"].map(len) > 1]
+    shown = {}
+    for title, topics in zip(groups["title"], groups["topics"]):
+        shown.setdefault(frozenset(topics), []).append(title)
+    hover = {html.escape(f"{' / '.join(titles)}: {len(topics)} topics", quote=False): topics
+             for topics, titles in shown.items()}
+    assert len(shown) >= 2 and sorted(names.hovertext) == sorted(hover)
+    for text, x, y in zip(names.hovertext, names.x, names.y):
+        topics = hover[text]
+        assert (x, y) in tops  # on a branch point of the drawn tree
+        span = sorted(leaf[t] for t in topics)
+        assert span[0] < y < span[-1] and {t for t, at in leaf.items() if span[0] <= at <= span[-1]} == set(topics)
+    unnamed = dataclasses.replace(many_topics_run, hierarchy=None)  # a run saved without a hierarchy: the tree alone
+    assert [trace.mode for trace in topic_hierarchy(unnamed).data] == ["lines"] * (len(leaf) - 1)
 
 
 def test_topics_per_class_shows_the_agreement(fitted_run):

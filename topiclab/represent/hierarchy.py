@@ -36,9 +36,9 @@ def topic_groups(vectors: np.ndarray, ids: list[int]) -> list[list[list[int]]]:
     than the topics themselves; none when there are too few topics to group."""
     if -(-len(ids) // FAN_OUT) < MIN_GROUPS:
         return []
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import fcluster
 
-    tree = linkage(vectors, method="ward")  # unit vectors: euclidean distance orders pairs as cosine does
+    tree = topic_tree(vectors)
     counts, k = [], -(-len(ids) // FAN_OUT)
     while k >= MIN_GROUPS:
         counts.append(k)
@@ -51,6 +51,14 @@ def topic_groups(vectors: np.ndarray, ids: list[int]) -> list[list[list[int]]]:
         if len(members) > 1 and (not cuts or len(members) > len(cuts[-1])):
             cuts.append(sorted(members.values(), key=min))
     return [cut for cut in cuts if len(cut) < len(ids)]
+
+
+def topic_tree(vectors: np.ndarray) -> np.ndarray:
+    """The Ward-linkage tree (scipy's linkage matrix) of the topics' unit centroids that the levels are cut
+    from; the hierarchy figure draws it."""
+    from scipy.cluster.hierarchy import linkage
+
+    return linkage(vectors, method="ward")  # unit vectors: euclidean distance orders pairs as cosine does
 
 
 def hierarchy_table(topics: pd.DataFrame, vectors: Optional[np.ndarray],
