@@ -9,12 +9,13 @@ are the parents' names the fit saved, named from their children. The same topics
 
 - keywords: the c-TF-IDF label (first 4 words), as the report showed until now;
 - KeyBERT: the first 4 KeyBERT words (`keybert` aspect);
-- LLM today: the `llm` aspect with the packaged SmolLM2-135M (its label, else the keyword label), on
-  transformers: llama-cpp-python 0.3.36 crashes (segmentation fault in decode) on this machine;
+- LLM today: the `llm` aspect with the packaged SmolLM2-135M on its `local` backend (llama-cpp-python where
+  installed, else transformers), one thread: its label, else the keyword label;
 - default: the run's own `label`, as a fit writes it with the default settings;
-- BERTopic TextGeneration: plain BERTopic's `LlamaCPP` representation with its default prompt over the same
-  GGUF file, fed the same topics (BERTopic's manual topic modeling: no reduction, the topics given as y);
-  documents cut to 300 words and an 8k context so its 4 exemplar documents fit.
+- BERTopic LlamaCPP: plain BERTopic's `LlamaCPP` representation with its default prompt and system prompt
+  over the same GGUF file (llama-cpp-python), fed the same topics (BERTopic's manual topic modeling: no
+  reduction, the topics given as y); documents cut to 300 words and an 8k context so its 4 exemplar
+  documents fit, 16 new tokens, one thread, seed 0.
 
 Measures and their judge (WordLlama, a model no namer uses): see name_measures.py. `name s` is the naming
 time of the topics of that level (the default's: both levels, in the fit's label stages); `x fit` divides it
@@ -47,7 +48,8 @@ from topiclab.workflow import merge, relabel
 
 import common
 
-SYSTEMS = ("keywords", "KeyBERT", "LLM today", "default", "BERTopic TextGeneration")
+ANCHOR = "BERTopic LlamaCPP"
+SYSTEMS = ("keywords", "KeyBERT", "LLM today", "default", ANCHOR)
 
 
 def fit_levels(name: str, docs: int, output: Path, reuse: bool) -> tuple[list, float]:
@@ -85,7 +87,7 @@ def names_of(run, default: dict[int, str], default_seconds: float) -> tuple[dict
     """{system: {topic: name}} for the run's topics, and each system's naming seconds."""
     topics = run.topics[run.topics["topic"] != -1]
     keywords = {t: ", ".join(w[:4]) for t, w in zip(topics["topic"], topics["words"])}
-    extra = relabel(run, aspects=["keybert", "llm"], llm={"backend": "transformers", "threads": 1, "cache": False}, save=False)
+    extra = relabel(run, aspects=["keybert", "llm"], llm={"backend": "local", "threads": 1, "cache": False}, save=False)
     extra_topics = extra.topics.set_index("topic").loc[list(keywords)]
     keybert = {t: ", ".join(w[:4]) for t, w in extra_topics["words_keybert"].items()}
     llm = {t: (label or keywords[t]) for t, label in extra_topics["label_llm"].items()}
@@ -93,9 +95,8 @@ def names_of(run, default: dict[int, str], default_seconds: float) -> tuple[dict
                "LLM today": extra.manifest["labels"]["seconds"]["llm"]}
     started = time.perf_counter()
     bertopic = bertopic_llm_names(run)
-    seconds["BERTopic TextGeneration"] = time.perf_counter() - started
-    names = {"keywords": keywords, "KeyBERT": keybert, "LLM today": llm, "default": default,
-             "BERTopic TextGeneration": bertopic}
+    seconds[ANCHOR] = time.perf_counter() - started
+    names = {"keywords": keywords, "KeyBERT": keybert, "LLM today": llm, "default": default, ANCHOR: bertopic}
     return names, seconds
 
 
@@ -105,23 +106,25 @@ def strip_id(label: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def smollm2_pipeline():
-    """The packaged SmolLM2 as a transformers text-generation pipeline (loaded once: de-quantizing takes long)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+def smollm2_llama():
+    """The packaged SmolLM2 GGUF in llama-cpp-python, as BERTopic's LlamaCPP opens a model path (ChatML, stop at
+    a new line; llama-cpp-python 0.3 spells BERTopic's "ChatML" "chatml"), with a context that holds its default
+    prompt and 4 documents of 300 words (loaded once)."""
+    from llama_cpp import Llama
 
-    gguf = packaged_smollm2()
-    return pipeline("text-generation", model=AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name),
-                    tokenizer=AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
+    return Llama(model_path=str(packaged_smollm2()), n_ctx=8192, n_threads=1, seed=0, stop="\n", chat_format="chatml",
+                 verbose=False)
 
 
 def bertopic_llm_names(run) -> dict[int, str]:
-    """BERTopic's TextGeneration labels for the run's topics (BERTopic renumbers topics by size: mapped back)."""
+    """BERTopic's LlamaCPP labels for the run's topics (BERTopic renumbers topics by size: mapped back)."""
     from bertopic import BERTopic
     from bertopic.cluster import BaseCluster
     from bertopic.dimensionality import BaseDimensionalityReduction
-    from bertopic.representation import TextGeneration
+    from bertopic.representation import LlamaCPP
 
-    representation = TextGeneration(smollm2_pipeline(), pipeline_kwargs={"max_new_tokens": 16, "do_sample": False})
+    representation = LlamaCPP(smollm2_llama(), pipeline_kwargs={"max_tokens": 16}, doc_length=300,
+                              tokenizer="whitespace")
     model = BERTopic(umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
                      representation_model=representation)
     documents = run.documents
