@@ -25,13 +25,13 @@ import statistics
 import time
 
 import numpy as np
+from levels import best_in_range, chosen, fitted_levels, print_levels
 
 from topiclab.config import RunConfig
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
 
 import common
-from levels import best_in_range, chosen, fitted_levels, print_levels
 
 METRICS = ("n_topics", "outlier_share", "nmi", "ari", "npmi", "diversity")
 

@@ -192,6 +192,8 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
     assert cluster.choose_level(stack, unit) == 1
     scores[5] = 1.1  # a coarse layer that separates better than the finest: coarse structure, and it wins
     assert cluster.choose_level(stack, unit) == 2
+    brief = cluster.Layers(stack.labels, np.array([0.0, 1.0, 0.8 * cluster.STEADINESS]))  # unless it persists less
+    assert cluster.choose_level(brief, unit) == 1
     monkeypatch.undo()
     few = np.vstack([labels[0], labels[1] % 2])  # 2 topics: below MIN_TOPICS, never the default
     assert cluster.MIN_TOPICS > 2 and cluster.choose_level(cluster.Layers(few, np.array([0.0, 1.0])), unit) == 0
