@@ -16,6 +16,7 @@ within 0.01 NMI of that best level, and plain BERTopic's NMI on the same texts a
     python benchmarks/bench_quality.py [--rounds 3] [--corpora 20ng bbc m10 wordnet20k foldoc gcide]
     python benchmarks/bench_quality.py --levels
     python benchmarks/bench_quality.py --spread [--seeds 8] [--precisions int8 fp32] [--samples 3000 5000]
+                                       [--sample-seed 1] [--samples-only]
 """
 
 from __future__ import annotations
@@ -102,11 +103,12 @@ def print_table(rows: list[dict]) -> None:
 SEEDS = (42, 1, 2, 3, 4, 5, 6, 7)  # the default seed first
 
 
-def datasets(corpora: list[str], samples: list[int], sample_seed: int):
-    """(title, corpus) for each corpus, then each seeded sample of it that is smaller than the corpus."""
+def datasets(corpora: list[str], samples: list[int], sample_seed: int, whole: bool = True):
+    """(title, corpus) for each corpus (unless not `whole`), then each seeded sample smaller than it."""
     for name in corpora:
         corpus = common.corpus(name)
-        yield f"{common.LABELED[name].title} ({len(corpus.texts):,})", corpus
+        if whole or not any(size < len(corpus.texts) for size in samples):
+            yield f"{common.LABELED[name].title} ({len(corpus.texts):,})", corpus
         for size in (s for s in samples if s < len(corpus.texts)):
             yield (f"{common.LABELED[name].title} {size // 1000}k sample (seed {sample_seed})",
                    common.labeled_sample(name, size, seed=sample_seed))
@@ -132,7 +134,7 @@ def print_spread(args) -> None:
     print("| corpus | vectors | topics per seed | NMI per seed | mean NMI | spread | within 0.01 of the best level "
           "at 0.5-3x classes | topics at 0.5-3x classes | BERTopic NMI | above BERTopic |")
     print("|" + "---|" * 10)
-    for title, corpus in datasets(args.corpora, args.samples, args.sample_seed):
+    for title, corpus in datasets(args.corpora, args.samples, args.sample_seed, not args.samples_only):
         topics, _ = plain_bertopic(corpus.texts, common.embeddings(corpus))
         bertopic_nmi = run_metrics(topics, [], corpus.texts, corpus.documents["class"].tolist())["nmi"]
         for precision in args.precisions:
@@ -149,6 +151,7 @@ def main() -> None:
     parser.add_argument("--precisions", nargs="+", default=["int8", "fp32"], choices=["int8", "fp32"])
     parser.add_argument("--samples", nargs="*", type=int, default=[3000, 5000])
     parser.add_argument("--sample-seed", type=int, default=1)
+    parser.add_argument("--samples-only", action="store_true", help="--spread: the samples, not whole corpora")
     args = parser.parse_args()
     warm_up()
     if args.levels:
