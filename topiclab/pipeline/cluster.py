@@ -14,7 +14,7 @@ scan stays saved, one `topiclab levels` away).
   sections, 20 Newsgroups, M10's areas: coarse layers separate better and leave few documents out):
   the best-scoring candidate wins, and among candidates within TIE of it the finest, so a near tie
   breaks towards detail and small changes of the vectors do not flip it. A coarser candidate competes
-  only when it persists in the cluster tree about as long as the finer ones (within STEADINESS): a
+  only when it persists in the cluster tree about as long as the finer ones (95%, STEADINESS): a
   grouping that lasts briefly is not the corpus's structure (20 Newsgroups' 5 broad groups separate
   well on some seeds, persist less than its 16-topic layer, and would cost 0.14 NMI).
 - When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags, GCIDE's
@@ -49,7 +49,7 @@ MAX_TOPICS = 150
 #: Layers scoring within this share of the best one count as tied; the finest of them is chosen.
 TIE = 0.02
 #: A coarser layer competes only when its persistence is at least this share of the finer candidates'.
-STEADINESS = 0.9
+STEADINESS = 0.95
 
 
 @dataclass
