@@ -16,7 +16,8 @@ scan stays saved, one `topiclab levels` away).
   breaks towards detail and small changes of the vectors do not flip it. A coarser candidate competes
   only when it persists in the cluster tree about as long as the finer ones (95%, STEADINESS): a
   grouping that lasts briefly is not the corpus's structure (20 Newsgroups' 5 broad groups separate
-  well on some seeds, persist less than its 16-topic layer, and would cost 0.14 NMI).
+  well on some seeds, persist less than its 16-topic layer, and would cost 0.14 NMI). When no layer
+  that separates better is steady, the most persistent candidate is the default.
 - When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags, GCIDE's
   fields: the margin shrinks with every coarser layer) and the finest candidate wins.
 
@@ -77,18 +78,22 @@ class Layers:
 
 
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
-    """Among layers of MIN_TOPICS to MAX_TOPICS topics: the finest of all when none separates better than the
-    finest layer saved; else, among those `steady_enough`, the finest whose `separation_score` is within TIE
-    of the best. Without such layers: the most persistent one."""
+    """Among layers of MIN_TOPICS to MAX_TOPICS topics (the candidates): when none separates better than the
+    finest layer saved, the finest candidate; else, among those that do and are `steady_enough`, the finest
+    whose `separation_score` is within TIE of the best; when none of them is steady, the most persistent
+    candidate. Without candidates: the most persistent layer."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS]
     if not candidates:
         return layers.most_persistent()
     scores = {i: separation_score(unit_vectors, layers.labels[i]) for i in candidates}
     finest = scores[0] if 0 in scores else separation_score(unit_vectors, layers.labels[0])
-    if max(scores.values()) <= finest:  # no coarse structure: the finest readable layer
+    better = [i for i in candidates if scores[i] > finest]
+    if not better:  # no coarse structure: the finest readable layer
         return max(candidates, key=lambda i: counts[i])
-    steady = [i for i in candidates if steady_enough(layers, i, candidates)]
+    steady = [i for i in better if steady_enough(layers, i, candidates)]
+    if not steady:
+        return max(candidates, key=lambda i: (layers.persistence[i], counts[i]))
     best = max(scores[i] for i in steady)
     return max((i for i in steady if scores[i] >= (1 - TIE) * best), key=lambda i: counts[i])
 
