@@ -22,8 +22,11 @@ within 0.01 NMI of that best level, and plain BERTopic's NMI on the same texts a
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
 from levels import best_in_range, chosen, fitted_levels, print_levels
@@ -114,11 +117,15 @@ def datasets(corpora: list[str], samples: list[int], sample_seed: int, whole: bo
                    common.labeled_sample(name, size, seed=sample_seed))
 
 
-def spread_row(title: str, corpus, precision: str, seeds, bertopic_nmi: float) -> str:
+def spread_row(title: str, corpus, precision: str, seeds, bertopic_nmi: float, dump: Optional[Path]) -> str:
     classes = corpus.documents["class"].astype(str).tolist()
     n_classes = len(set(classes))
     vectors = common.embeddings(corpus, precision=precision)
     fits = [fitted_levels(corpus.texts, vectors, classes, seed) for seed in seeds]
+    if dump:  # every fit's levels, to study the granularity rule offline
+        dump.mkdir(parents=True, exist_ok=True)
+        for seed, levels in zip(seeds, fits):
+            (dump / f"{title} {precision} {seed}.json").write_text(json.dumps([vars(level) for level in levels]))
     picked = [chosen(levels) for levels in fits]
     near_best = sum(best_in_range(levels, n_classes) is None or best_in_range(levels, n_classes).nmi - chosen(
         levels).nmi <= 0.01 for levels in fits)
@@ -138,7 +145,7 @@ def print_spread(args) -> None:
         topics, _ = plain_bertopic(corpus.texts, common.embeddings(corpus))
         bertopic_nmi = run_metrics(topics, [], corpus.texts, corpus.documents["class"].tolist())["nmi"]
         for precision in args.precisions:
-            print(spread_row(title, corpus, precision, SEEDS[:args.seeds], bertopic_nmi), flush=True)
+            print(spread_row(title, corpus, precision, SEEDS[:args.seeds], bertopic_nmi, args.dump), flush=True)
 
 
 def main() -> None:
@@ -152,6 +159,7 @@ def main() -> None:
     parser.add_argument("--samples", nargs="*", type=int, default=[3000, 5000])
     parser.add_argument("--sample-seed", type=int, default=1)
     parser.add_argument("--samples-only", action="store_true", help="--spread: the samples, not whole corpora")
+    parser.add_argument("--dump", type=Path, help="--spread: write every fit's levels as JSON into this folder")
     args = parser.parse_args()
     warm_up()
     if args.levels:
