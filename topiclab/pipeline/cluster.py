@@ -10,14 +10,13 @@ documents: the mean margin between a document's own topic centroid and the neare
 (`centroid_margin`), times the square root of the share of documents the layer clusters at all
 (`separation_score`). Layers of MIN_TOPICS to MAX_TOPICS topics are candidates (more than a reader can
 scan stays saved, one `topiclab levels` away).
-- When some layer separates better than the finest one, the corpus has coarse structure (BBC's 5
+- When a candidate separates better than the finest layer, the corpus has coarse structure (BBC's 5
   sections, 20 Newsgroups, M10's areas: coarse layers separate better and leave few documents out).
-  The candidates that separate better than the finest layer compete, but only those that persist in
-  the cluster tree about as long as the finer candidates (95%, STEADINESS): a grouping that lasts
-  briefly is not the corpus's structure (20 Newsgroups' 5 broad groups separate well on some seeds,
-  persist less than its 16-topic layer, and would cost 0.14 NMI). Of those within TIE (5%) of the best
-  score the most persistent wins: neighbouring layers often score within a few percent of each other,
-  and persistence tells them apart more steadily from seed to seed. When none is steady, the most persistent candidate is the default.
+  The candidates that do compete, but only those that persist in the cluster tree about as long as the
+  finer candidates (95%, STEADINESS): a grouping that lasts briefly is not the corpus's structure (20
+  Newsgroups' 5 broad groups separate well on some seeds, persist less than its 16-topic layer, and
+  would cost 0.14 NMI). The best-scoring one wins, and among those within TIE (2%) of it the finest, so
+  a near tie breaks towards detail. When none is steady, the most persistent candidate is the default.
 - When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags: the margin
   shrinks with every coarser layer) and the finest candidate wins.
 
@@ -47,8 +46,8 @@ from topiclab.pipeline.jit import rebuilt_if_damaged
 MIN_TOPICS = 5
 #: Nor layers with more: finer granularity than a reader can scan stays saved, one `topiclab levels` away.
 MAX_TOPICS = 150
-#: Layers scoring within this share of the best one count as tied; the most persistent of them is chosen.
-TIE = 0.05
+#: Layers scoring within this share of the best one count as tied; the finest of them is chosen.
+TIE = 0.02
 #: A coarser layer competes only when its persistence is at least this share of the finer candidates'.
 STEADINESS = 0.95
 
@@ -78,23 +77,24 @@ class Layers:
 
 
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
-    """Among layers of MIN_TOPICS to MAX_TOPICS topics (the candidates): when no layer separates better than
-    the finest one saved, the finest candidate; else, among the candidates that do and are `steady_enough`,
-    the most persistent of those within TIE of the best `separation_score`; when none of them is steady, the
-    most persistent candidate. Without candidates: the most persistent layer."""
+    """Among layers of MIN_TOPICS to MAX_TOPICS topics (the candidates): when none separates better than the
+    finest layer saved, the finest candidate; else, among the candidates that do and are `steady_enough`, the
+    finest whose `separation_score` is within TIE of the best; when none of them is steady, the most
+    persistent candidate. Without candidates: the most persistent layer."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS]
     if not candidates:
         return layers.most_persistent()
-    scores = [separation_score(unit_vectors, labels) for labels in layers.labels]
-    if max(scores[1:], default=-np.inf) <= scores[0]:  # no coarse structure: the finest readable layer
+    scores = {i: separation_score(unit_vectors, layers.labels[i]) for i in candidates}
+    finest = scores[0] if 0 in scores else separation_score(unit_vectors, layers.labels[0])
+    better = [i for i in candidates if scores[i] > finest]
+    if not better:  # no coarse structure: the finest readable layer
         return max(candidates, key=lambda i: counts[i])
-    steady = [i for i in candidates if scores[i] > scores[0] and steady_enough(layers, i, candidates)]
+    steady = [i for i in better if steady_enough(layers, i, candidates)]
     if not steady:
         return max(candidates, key=lambda i: (layers.persistence[i], counts[i]))
     best = max(scores[i] for i in steady)
-    return max((i for i in steady if scores[i] >= (1 - TIE) * best),
-               key=lambda i: (layers.persistence[i], counts[i]))
+    return max((i for i in steady if scores[i] >= (1 - TIE) * best), key=lambda i: counts[i])
 
 
 def steady_enough(layers: Layers, i: int, candidates: list[int]) -> bool:
