@@ -16,22 +16,26 @@ within 0.01 NMI of that best level, and plain BERTopic's NMI on the same texts a
     python benchmarks/bench_quality.py [--rounds 3] [--corpora 20ng bbc m10 wordnet20k foldoc gcide]
     python benchmarks/bench_quality.py --levels
     python benchmarks/bench_quality.py --spread [--seeds 8] [--precisions int8 fp32] [--samples 3000 5000]
+                                       [--sample-seed 1] [--samples-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
+from levels import best_in_range, chosen, fitted_levels, print_levels
 
 from topiclab.config import RunConfig
 from topiclab.metrics import run_metrics
 from topiclab.pipeline import TopicModel
 
 import common
-from levels import best_in_range, chosen, fitted_levels, print_levels
 
 METRICS = ("n_topics", "outlier_share", "nmi", "ari", "npmi", "diversity")
 
@@ -102,21 +106,26 @@ def print_table(rows: list[dict]) -> None:
 SEEDS = (42, 1, 2, 3, 4, 5, 6, 7)  # the default seed first
 
 
-def datasets(corpora: list[str], samples: list[int], sample_seed: int):
-    """(title, corpus) for each corpus, then each seeded sample of it that is smaller than the corpus."""
+def datasets(corpora: list[str], samples: list[int], sample_seed: int, whole: bool = True):
+    """(title, corpus) for each corpus (unless not `whole`), then each seeded sample smaller than it."""
     for name in corpora:
         corpus = common.corpus(name)
-        yield f"{common.LABELED[name].title} ({len(corpus.texts):,})", corpus
+        if whole or not any(size < len(corpus.texts) for size in samples):
+            yield f"{common.LABELED[name].title} ({len(corpus.texts):,})", corpus
         for size in (s for s in samples if s < len(corpus.texts)):
             yield (f"{common.LABELED[name].title} {size // 1000}k sample (seed {sample_seed})",
                    common.labeled_sample(name, size, seed=sample_seed))
 
 
-def spread_row(title: str, corpus, precision: str, seeds, bertopic_nmi: float) -> str:
+def spread_row(title: str, corpus, precision: str, seeds, bertopic_nmi: float, dump: Optional[Path]) -> str:
     classes = corpus.documents["class"].astype(str).tolist()
     n_classes = len(set(classes))
     vectors = common.embeddings(corpus, precision=precision)
     fits = [fitted_levels(corpus.texts, vectors, classes, seed) for seed in seeds]
+    if dump:  # every fit's levels, to study the granularity rule offline
+        dump.mkdir(parents=True, exist_ok=True)
+        for seed, levels in zip(seeds, fits):
+            (dump / f"{title} {precision} {seed}.json").write_text(json.dumps([vars(level) for level in levels]))
     picked = [chosen(levels) for levels in fits]
     near_best = sum(best_in_range(levels, n_classes) is None or best_in_range(levels, n_classes).nmi - chosen(
         levels).nmi <= 0.01 for levels in fits)
@@ -132,11 +141,11 @@ def print_spread(args) -> None:
     print("| corpus | vectors | topics per seed | NMI per seed | mean NMI | spread | within 0.01 of the best level "
           "at 0.5-3x classes | topics at 0.5-3x classes | BERTopic NMI | above BERTopic |")
     print("|" + "---|" * 10)
-    for title, corpus in datasets(args.corpora, args.samples, args.sample_seed):
+    for title, corpus in datasets(args.corpora, args.samples, args.sample_seed, not args.samples_only):
         topics, _ = plain_bertopic(corpus.texts, common.embeddings(corpus))
         bertopic_nmi = run_metrics(topics, [], corpus.texts, corpus.documents["class"].tolist())["nmi"]
         for precision in args.precisions:
-            print(spread_row(title, corpus, precision, SEEDS[:args.seeds], bertopic_nmi), flush=True)
+            print(spread_row(title, corpus, precision, SEEDS[:args.seeds], bertopic_nmi, args.dump), flush=True)
 
 
 def main() -> None:
@@ -149,6 +158,8 @@ def main() -> None:
     parser.add_argument("--precisions", nargs="+", default=["int8", "fp32"], choices=["int8", "fp32"])
     parser.add_argument("--samples", nargs="*", type=int, default=[3000, 5000])
     parser.add_argument("--sample-seed", type=int, default=1)
+    parser.add_argument("--samples-only", action="store_true", help="--spread: the samples, not whole corpora")
+    parser.add_argument("--dump", type=Path, help="--spread: write every fit's levels as JSON into this folder")
     args = parser.parse_args()
     warm_up()
     if args.levels:

@@ -36,8 +36,8 @@ def fitted_levels(texts: list[str], embeddings: np.ndarray, classes: list[str], 
         topics[state.layer_positions] = layer
         assigned_by = np.where(topics >= 0, "cluster", "").astype(object)
         voted = steps.assign_rest(unit, topics, assigned_by, state.fit_sample, config, False)[0].topics
-        levels.append(Level(len(np.unique(voted[voted >= 0])), normalized_mutual_info_score(classes, voted),
-                            adjusted_rand_score(classes, voted), float(state.layers.persistence[i]),
+        levels.append(Level(len(np.unique(voted[voted >= 0])), float(normalized_mutual_info_score(classes, voted)),
+                            float(adjusted_rand_score(classes, voted)), float(state.layers.persistence[i]),
                             separation_score(unit[state.layer_positions], layer), i == state.level))
     return levels
 

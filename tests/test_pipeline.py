@@ -177,11 +177,11 @@ def test_the_granularity_rule_takes_the_layer_that_separates_the_documents_best(
 def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps_to_readable_counts(monkeypatch):
     from topiclab.pipeline import cluster
 
-    unit, labels = _grouped_vectors(offset=0.35)  # layer 0: 12 topics, layer 1: 6
-    layers = cluster.Layers(labels, np.array([0.0, 1.0]))
-    for fine_share, chosen in ((1 - cluster.TIE / 2, 0), (1 - 2 * cluster.TIE, 1)):
-        monkeypatch.setattr(cluster, "separation_score",
-                            lambda _, layer, share=fine_share: share if layer.max() == 11 else 1.0)
+    unit, labels = _grouped_vectors(offset=0.35)  # 12 topics, then 6; a finest layer of 200 below them
+    layers = cluster.Layers(np.vstack([np.arange(len(unit)) % 200, labels]), np.array([0.0, 1.0, 1.0]))
+    for fine_share, chosen in ((1 - cluster.TIE / 2, 1), (1 - 2 * cluster.TIE, 2)):
+        monkeypatch.setattr(cluster, "separation_score", lambda _, layer, share=fine_share: {
+            199: 0.5, 11: share}.get(int(layer.max()), 1.0))
         assert cluster.choose_level(layers, unit) == chosen
     # when no candidate separates better than the finest layer saved (overlapping subjects), the finest candidate
     n = len(unit)
@@ -192,6 +192,11 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
     assert cluster.choose_level(stack, unit) == 1
     scores[5] = 1.1  # a coarse layer that separates better than the finest: coarse structure, and it wins
     assert cluster.choose_level(stack, unit) == 2
+    brief = cluster.Layers(stack.labels, np.array([0.0, 1.0, 0.8 * cluster.STEADINESS]))  # unless it persists less:
+    assert cluster.choose_level(brief, unit) == 1  # then the most persistent candidate
+    scores[99] = 1.05  # the steady layer that separates better than the finest wins over the brief one
+    assert cluster.choose_level(brief, unit) == 1
+    assert cluster.choose_level(cluster.Layers(stack.labels, np.array([0.0, 0.5, 0.49])), unit) == 2  # steady again
     monkeypatch.undo()
     few = np.vstack([labels[0], labels[1] % 2])  # 2 topics: below MIN_TOPICS, never the default
     assert cluster.MIN_TOPICS > 2 and cluster.choose_level(cluster.Layers(few, np.array([0.0, 1.0])), unit) == 0

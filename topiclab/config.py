@@ -174,7 +174,7 @@ class TopicsConfig(_Section):
     (zero-shot topic names, seed words)."""
 
     level: Union[int, Literal["auto"]] = Field(
-        "auto", description="Which layer of the cluster tree gives the topics: 'auto' (the most persistent), "
+        "auto", description="Which layer of the cluster tree gives the topics: 'auto' (the granularity rule's choice), "
                             "or a layer number (0 = finest); `topiclab levels RUN` lists them.")
     outlier_reduction: Literal["none", "neighbors", "centroids"] = Field(
         "neighbors", description="How documents in no cluster get a topic: 'neighbors' (vote of their nearest "

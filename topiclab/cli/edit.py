@@ -16,7 +16,7 @@ from topiclab.cli.fit import print_topics
 def levels(
     run_dir: Path = RunArgument,
     use: Optional[str] = typer.Option(None, "--use", help="Switch the run to this level (a number, or 'auto' for "
-                                                          "the most persistent); labels set by hand follow."),
+                                                          "the granularity rule's choice); labels set by hand follow."),
 ) -> None:
     """List the granularities the fit found (finest first), or switch the run to another one (seconds: no
     re-embedding, no re-reduction)."""

@@ -11,19 +11,23 @@ documents: the mean margin between a document's own topic centroid and the neare
 (`separation_score`). Layers of MIN_TOPICS to MAX_TOPICS topics are candidates (more than a reader can
 scan stays saved, one `topiclab levels` away).
 - When a candidate separates better than the finest layer, the corpus has coarse structure (BBC's 5
-  sections, 20 Newsgroups, M10's areas: coarse layers separate better and leave few documents out):
-  the best-scoring candidate wins, and among candidates within TIE of it the finest, so a near tie
-  breaks towards detail and small changes of the vectors do not flip it.
-- When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags, GCIDE's
-  fields: the margin shrinks with every coarser layer) and the finest candidate wins.
+  sections, 20 Newsgroups, M10's areas: coarse layers separate better and leave few documents out).
+  The candidates that do compete, but only those that persist in the cluster tree about as long as the
+  finer candidates (95%, STEADINESS): a grouping that lasts briefly is not the corpus's structure (20
+  Newsgroups' 5 broad groups separate well on some seeds, persist less than its 16-topic layer, and
+  would cost 0.14 NMI). The best-scoring one wins, and among those within TIE (2%) of it the finest, so
+  a near tie breaks towards detail. When none is steady, the most persistent candidate is the default.
+- When none does, the subjects overlap (WordNet's 45 lexicographer files, FOLDOC's 50 tags: the margin
+  shrinks with every coarser layer) and the finest candidate wins.
 
-The rule it replaced started at the layer nearest 0.6 * sqrt(n) topics and coarsened when margin times
-persistence gained 15%. Scored on every layer of 37 fits (BBC, M10, 20 Newsgroups, 20k WordNet glosses,
-FOLDOC, whole and in 3k/5k samples, 3 seeds each), it missed the best layer whose topic count lies
-within 0.5-3x the classes by more than 0.01 NMI in 15 fits (all of FOLDOC's and WordNet's samples: 13 to
-61 topics where 84 to 137 do better, and 20 Newsgroups at 34 topics, 0.038 below its 16-topic layer);
-this rule on the same fits, with EVoC keeping more layers (below), misses in 5, by 0.011 to 0.033, on
-20 Newsgroups samples. See benchmarks/bench_quality.py --levels.
+How it was chosen: candidate rules were scored offline on every saved level of 110 fits (BBC, M10,
+20 Newsgroups, 20k WordNet glosses and FOLDOC, whole and in 3k/5k samples, 3-8 seeds), by how often the
+default missed the best level with 0.5-3x as many topics as classes by more than 0.01 NMI: this rule in
+12 (mostly 20 Newsgroups, whose 20 groups also form 4-6 broad ones), ties broken by persistence in 16.
+The rule it replaced (start at 0.6 * sqrt(n) topics, coarsen when margin times persistence gained 15%)
+missed in 15 of the first 37, every WordNet and FOLDOC sample among them. On GCIDE's 66 fields, which
+the rule never saw, the default is within 0.01 NMI of that best level on every seed. See
+benchmarks/bench_quality.py --levels and --spread, and the README's Quality section.
 
 The layers come from the method named by `clustering.method` (topiclab.clusterers): `evoc` (the default)
 gives many, `hdbscan` (a fixed smallest topic size, BERTopic's behaviour) one.
@@ -45,6 +49,8 @@ MIN_TOPICS = 5
 MAX_TOPICS = 150
 #: Layers scoring within this share of the best one count as tied; the finest of them is chosen.
 TIE = 0.02
+#: A coarser layer competes only when its persistence is at least this share of the finer candidates'.
+STEADINESS = 0.95
 
 
 @dataclass
@@ -72,18 +78,31 @@ class Layers:
 
 
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
-    """Among layers of MIN_TOPICS to MAX_TOPICS topics: the finest one whose `separation_score` is within TIE
-    of the best, or the finest of all when none separates better than the finest layer saved. Without such
-    layers: the most persistent one."""
+    """Among layers of MIN_TOPICS to MAX_TOPICS topics (the candidates): when none separates better than the
+    finest layer saved, the finest candidate; else, among the candidates that do and are `steady_enough`, the
+    finest whose `separation_score` is within TIE of the best; when none of them is steady, the most
+    persistent candidate. Without candidates: the most persistent layer."""
     counts = layers.n_topics
     candidates = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS]
     if not candidates:
         return layers.most_persistent()
     scores = {i: separation_score(unit_vectors, layers.labels[i]) for i in candidates}
-    best = max(scores.values())
     finest = scores[0] if 0 in scores else separation_score(unit_vectors, layers.labels[0])
-    floor = (1 - TIE) * best if best > finest else -np.inf
-    return max((i for i in candidates if scores[i] >= floor), key=lambda i: counts[i])
+    better = [i for i in candidates if scores[i] > finest]
+    if not better:  # no coarse structure: the finest readable layer
+        return max(candidates, key=lambda i: counts[i])
+    steady = [i for i in better if steady_enough(layers, i, candidates)]
+    if not steady:
+        return max(candidates, key=lambda i: (layers.persistence[i], counts[i]))
+    best = max(scores[i] for i in steady)
+    return max((i for i in steady if scores[i] >= (1 - TIE) * best), key=lambda i: counts[i])
+
+
+def steady_enough(layers: Layers, i: int, candidates: list[int]) -> bool:
+    """Whether layer i persists at least STEADINESS times as long as every finer candidate."""
+    counts = layers.n_topics
+    finer = [layers.persistence[j] for j in candidates if counts[j] > counts[i]]
+    return not finer or layers.persistence[i] >= STEADINESS * max(finer)
 
 
 def separation_score(unit_vectors: np.ndarray, labels: np.ndarray) -> float:

@@ -219,7 +219,7 @@ class TopicModel(BaseEstimator):
 
     def set_level(self, level: Union[int, str], documents: Sequence[str], y: Optional[Sequence] = None, *,
                   embeddings: Optional[np.ndarray] = None) -> "TopicModel":
-        """Topics from another layer of the fitted cluster tree ('auto': the most persistent), without
+        """Topics from another layer of the fitted cluster tree ('auto': the granularity rule's choice), without
         re-embedding or re-reducing: `documents` (and `y`, `embeddings`) are the fitted ones."""
         self._check_fitted()
         old = self.state_

@@ -15,7 +15,7 @@ from topiclab.workflow.edit import RunLike, open_run, rebuild
 
 
 def set_level(run: RunLike, level: Union[int, str], save: bool = True, in_place: bool = False) -> TopicRun:
-    """Topics from another granularity of the fitted cluster tree ('auto': the most persistent), without
+    """Topics from another granularity of the fitted cluster tree ('auto': the granularity rule's choice), without
     re-embedding or re-reducing. Hand-set labels move to the matching topics; earlier edits are replayed.
     Like the edits, it returns a new run and leaves a TopicRun passed in as it was, unless `in_place`."""
     run, model = open_run(run, in_place)
