@@ -9,7 +9,7 @@ import typer
 
 from topiclab.cli.common import ConfigOption, RunArgument, SetOption, app, friendly_errors, overrides_from, printable
 from topiclab.cli.fit import print_summary
-from topiclab.cli.report import KernelOption, print_result
+from topiclab.cli.report import KernelOption, TitleOption, print_result
 from topiclab.options import BY_NAME, CORPUS, LABELS, with_options
 
 
@@ -29,7 +29,7 @@ def import_bertopic(
     reassign_outliers: bool = typer.Option(False, "--reassign-outliers", help="Give BERTopic's outliers (-1) the "
                                            "topic of their nearest documents (topiclab's rule); default: keep -1."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write the HTML report (default) or only the run."),
-    title: Optional[str] = typer.Option(None, help="The report's title (default: 'Topics in <corpus>')."),
+    title: Optional[str] = TitleOption,
     config: Optional[Path] = ConfigOption,
     settings: Optional[List[str]] = SetOption,
     kernel: Optional[str] = KernelOption,

@@ -13,6 +13,7 @@ from topiclab.options import BY_NAME, COMPUTE, CORPUS, LABELS, MODEL, with_optio
 
 KernelOption = typer.Option(None, "--kernel", help="Jupyter kernel to run the notebook in (default: one registered "
                             "for this Python, named 'topiclab').")
+TitleOption = typer.Option(None, help="The report's title (default: 'Topics in <corpus>').")
 
 
 @app.command()
@@ -22,7 +23,7 @@ def report(
     corpus: str = typer.Argument(..., help="CSV, TSV, Parquet, JSONL file, a folder of .txt files, or 'sample'."),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Report folder (default: outputs/<corpus name>)."),
-    title: Optional[str] = typer.Option(None, help="The report's title (default: 'Topics in <corpus>')."),
+    title: Optional[str] = TitleOption,
     config: Optional[Path] = ConfigOption,
     settings: Optional[List[str]] = SetOption,
     kernel: Optional[str] = KernelOption,

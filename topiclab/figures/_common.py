@@ -21,7 +21,7 @@ OUTLIER_COLOR = "#c4c4c4"
 TEMPLATE = "plotly_white"
 LABEL_CHARS = 48
 MIN_PER_TOPIC = 10  # points kept per topic in a sample (all of a smaller topic), so its label has a cloud
-DISTANCE, LINKAGE = "cosine", "average"  # how topics are compared and merged into a hierarchy
+DISTANCE, LINKAGE = "cosine", "average"  # how topics are compared and ordered in the similarity heatmap
 
 
 def escape(text) -> str:
@@ -80,7 +80,8 @@ def finish(fig: go.Figure, title: str, subtitle: str = "", height: int = 600) ->
 
 
 def topic_linkage(vectors: np.ndarray) -> np.ndarray:
-    """Average-linkage tree of the topics on cosine distance: the hierarchy, and the similarity order."""
+    """Average-linkage tree of the topics on cosine distance: the similarity heatmap's order (the hierarchy figure
+    draws the Ward tree the saved hierarchy is cut from, `represent.hierarchy.topic_tree`)."""
     from scipy.cluster.hierarchy import linkage
     from scipy.spatial.distance import pdist
 
