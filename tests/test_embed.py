@@ -278,6 +278,18 @@ def test_int8_is_offline_close_to_fp32_and_cached_apart(int8_cache, bbc_texts, m
 
 
 @pytest.mark.integration
+def test_int8_weights_fit_in_7_bits_so_cpus_with_and_without_vnni_compute_the_same(int8_cache):
+    import onnx
+    from onnx import numpy_helper
+
+    (model_file,) = (int8_cache / "onnx").glob("*/model.onnx")
+    weights = [numpy_helper.to_array(tensor).astype(np.int32) for tensor in onnx.load(str(model_file)).graph.initializer
+               if tensor.data_type == onnx.TensorProto.INT8]
+    assert weights  # AVX2 sums uint8 x int8 pairs in int16: 2 x 255 x 64 fits, 2 x 255 x 127 saturates
+    assert max(int(np.abs(w).max()) for w in weights) <= 64
+
+
+@pytest.mark.integration
 def test_fp32_is_exactly_sentence_transformers(int8_cache, bbc_texts):
     from sentence_transformers import SentenceTransformer
 

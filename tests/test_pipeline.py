@@ -204,3 +204,19 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
     assert cluster.choose_level(cluster.Layers(many, np.array([0.0, 1.0])), unit) == 1
 
 
+
+
+def test_broad_groups_let_a_layer_just_under_the_finest_one_count_as_coarse_structure(monkeypatch):
+    from topiclab.pipeline import cluster
+
+    unit, labels = _grouped_vectors(offset=0.35)
+    n = len(unit)  # layers of 200, 100, 6 and 3 topics, keyed below by their largest label
+    stack = cluster.Layers(np.vstack([np.arange(n) % 200, np.arange(n) % 100, labels[1], labels[1] % 3]),
+                           np.array([0.0, 1.0, 2.0, 2.0]))
+    scores = {199: 1.0, 99: 0.8, 5: 1 - cluster.NEAR_FINEST / 2, 2: 0.9}
+    monkeypatch.setattr(cluster, "separation_score", lambda _, layer: scores[int(layer.max())])
+    assert cluster.choose_level(stack, unit) == 1  # nothing beats the finest layer: the finest candidate
+    scores[2] = 1.2  # 3 broad groups separate better than the finest layer: the 6 topics just under it win
+    assert cluster.choose_level(stack, unit) == 2
+    scores[5] = 1 - 2 * cluster.NEAR_FINEST  # but not from further under it
+    assert cluster.choose_level(stack, unit) == 1
