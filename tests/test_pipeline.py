@@ -192,9 +192,9 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
     assert cluster.choose_level(stack, unit) == 1
     scores[5] = 1.1  # a coarse layer that separates better than the finest: coarse structure, and it wins
     assert cluster.choose_level(stack, unit) == 2
-    brief = cluster.Layers(stack.labels, np.array([0.0, 1.0, 0.8 * cluster.STEADINESS]))  # unless it persists less:
-    assert cluster.choose_level(brief, unit) == 1  # then the most persistent candidate
-    scores[99] = 1.05  # the steady layer that separates better than the finest wins over the brief one
+    brief = cluster.Layers(stack.labels, np.array([0.0, 1.0, 0.8 * cluster.STEADINESS]))  # it persists less, but
+    assert cluster.choose_level(brief, unit) == 2  # no steady layer separates better: steadiness tells nothing
+    scores[99] = 1.05  # a steady layer that separates better than the finest wins over the brief one
     assert cluster.choose_level(brief, unit) == 1
     assert cluster.choose_level(cluster.Layers(stack.labels, np.array([0.0, 0.5, 0.49])), unit) == 2  # steady again
     monkeypatch.undo()
