@@ -20,7 +20,7 @@ from topiclab.figures import topic_levels
 from topiclab.report.report import run_summary
 from topiclab.report.tables import hierarchy_names, topic_table
 from topiclab.represent.names import Candidate, choose_names, paired
-from topiclab.represent.phrases import surface_form, title_case
+from topiclab.represent.phrases import PhraseCounts, surface_form, title_case
 from topiclab.workflow import relabel
 
 from conftest import FAST
@@ -121,6 +121,25 @@ def test_a_topic_of_two_subjects_can_be_named_by_both():
     vectors["encryption and privacy"] = centroids[0]
     names = choose_names({g: candidates[g] + pairs[g] for g in candidates}, centroids, vectors, {}, {})
     assert names[0].title == "encryption and privacy" and names[0].margin > 0 and names[1].title == "space"
+
+
+def test_a_pair_never_says_one_word_twice():
+    axes = np.eye(4)
+    centroids = {0: axes[:3].sum(axis=0) / np.sqrt(3), 1: axes[3]}
+    vectors = {"library": axes[0], "libraries": axes[0] * 0.9 + axes[1] * np.sqrt(0.19), "parsing": axes[2]}
+    options = [Candidate(text, "extractive", 0.3) for text in vectors]
+    pairs = paired({0: options, 1: []}, centroids, vectors)
+    assert [c.parts for c in pairs[0]] == [("libraries", "parsing")]  # not "Library and Libraries"
+
+
+def test_candidate_names_keep_hyphenated_words_whole():
+    documents = ["LLM fine-tuning toolkit", "Fast LLM fine-tuning with LoRA", "A simple Python-based wrapper",
+                 "python-based wrapper for an API"] * 3 + ["Django admin for CRUD", "Django admin views"] * 3
+    counts = PhraseCounts.from_documents(documents, np.array([0] * 12 + [1] * 6))
+    phrases = {phrase for found in counts.distinctive({0: [0], 1: [1]}, 20).values() for phrase, _ in found}
+    assert {"llm fine-tuning", "python-based wrapper"} <= phrases
+    assert not phrases & {"llm fine", "based wrapper", "fine", "simple python"}  # no half of a compound, no praise
+    assert surface_form("llm fine-tuning", documents) == "LLM Fine-tuning"
 
 
 def test_a_title_in_capitals_is_not_taken_for_an_acronym():

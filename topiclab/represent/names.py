@@ -20,7 +20,9 @@ hierarchy (`hierarchy.py`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import os
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -55,7 +57,7 @@ KEYWORDS = 3
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 4
+NAMER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,8 @@ def _written(text: str, parts: dict[str, tuple[str, ...]], documents: Sequence[s
 
 def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
            vectors: dict[str, np.ndarray]) -> dict[int, list[Candidate]]:
-    """For each group, its PAIRED best extractive candidates of up to PAIRED_WORDS words that share no word,
-    joined in pairs ("X and Y", covering the larger share of the two)."""
+    """For each group, its PAIRED best extractive candidates of up to PAIRED_WORDS words that share no root
+    (`_share_a_root`), joined in pairs ("X and Y", covering the larger share of the two)."""
     score = _scorer(centroids, vectors)
     pairs = {}
     for group, options in candidates.items():
@@ -180,7 +182,7 @@ def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarr
         for option in sorted(singles.values(), key=lambda c: (-score(c.text, group), c.text)):
             if len(best) == PAIRED:
                 break
-            if all(not _words_key(option.text) & _words_key(other.text) for other in best):
+            if not any(_share_a_root(option.text, other.text) for other in best):
                 best.append(option)
         pairs[group] = [Candidate(f"{a.text} and {b.text}", "extractive", max(a.coverage, b.coverage), (a.text, b.text))
                         for i, a in enumerate(best) for b in best[i + 1:]]
@@ -254,6 +256,17 @@ def _prior(option: Candidate, sibling_words: set[str]) -> float:
     words = len(option.text.split())
     return COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
         - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
+
+
+def _share_a_root(text: str, other: str) -> bool:
+    """Whether a word of one begins like a word of the other, so that "X and Y" would say one thing twice
+    ("Library and Libraries", "Logging and Logs", "Encryption and Encrypted"): a common start of at least 4
+    letters, or of 3 when the shorter word has at most 4."""
+    for a, b in itertools.product(*(re.findall(r"[^\W_]+", t.lower()) for t in (text, other))):
+        shared = len(os.path.commonprefix([a, b]))
+        if shared >= 4 or (shared >= 3 and min(len(a), len(b)) <= 4):
+            return True
+    return False
 
 
 def _words_key(text: str) -> frozenset[str]:

@@ -34,11 +34,17 @@ FILLERS = frozenset({
     "really", "going", "yes", "thanks", "hi", "im", "dont",
     # words that relate a thing to another rather than name it ("fishes comprising", "having the color")
     "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
-    "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc"})
+    "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc",
+    # praise that names nothing ("Simple Django", "Lightweight Wrapper"), and "based" split from "X-based"
+    "simple", "easy", "lightweight", "powerful", "awesome", "useful", "based"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
 #: Punctuation that ends a phrase ("game. ESPN" is not the phrase "game ESPN"), replaced by BREAK.
 BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
 BREAK = " zzbreakzz "
+#: A hyphen between letters joins a compound into one word ("fine-tuning", "python-based"), so that no
+#: phrase starts or ends inside one ("LLM Fine", "Based Wrapper"); JOINER stands in for it while counting.
+HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+JOINER = "zzhyphenzz"
 #: Least share of a group's sampled documents a phrase must appear in.
 MIN_SHARE = 0.02
 #: Longest word in capitals read as an acronym ("NASA"); a longer one is a title in capitals ("NETWORKS").
@@ -127,7 +133,7 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
         counts = vectorizer.fit_transform(documents)
     except ValueError:  # no phrase at all (empty or letter-less documents)
         return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
-    terms = vectorizer.get_feature_names_out()
+    terms = np.asarray([term.replace(JOINER, "-") for term in vectorizer.get_feature_names_out()], dtype=object)
     keep = np.flatnonzero([well_formed(term) for term in terms])
     owner = np.repeat(np.arange(len(topics)), [len(samples[t]) for t in topics])
     indicator = sp.csr_matrix((np.ones(len(documents), np.float32), (owner, np.arange(len(documents)))),
@@ -136,7 +142,7 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
 
 
 def _with_breaks(text: str) -> str:
-    return BOUNDARY.sub(BREAK, text.lower())
+    return HYPHEN.sub(JOINER, BOUNDARY.sub(BREAK, text.lower()))
 
 
 def well_formed(phrase: str) -> bool:
@@ -149,7 +155,7 @@ def well_formed(phrase: str) -> bool:
 def surface_form(phrase: str, documents: Sequence[str]) -> str:
     """`phrase` as its documents most often write it, title-cased where they write it in lower case."""
     pattern = re.compile(r"\b" + r"[\W_]+".join(map(re.escape, phrase.split())) + r"\b", re.IGNORECASE)
-    forms = Counter(" ".join(_unshouted(word) for word in re.split(r"[\W_]+", m.group(0)))
+    forms = Counter(" ".join(_unshouted(word.strip("-")) for word in re.split(r"[^\w-]+|_+", m.group(0)))
                     for doc in documents[:60] for m in pattern.finditer(doc))
     written = forms.most_common(1)[0][0].strip() if forms else phrase
     written = written if len(written.split()) == len(phrase.split()) else phrase
