@@ -35,6 +35,7 @@ FILLERS = frozenset({
     # words that relate a thing to another rather than name it ("fishes comprising", "having the color")
     "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
     "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc",
+    "providing", "allowing", "enabling", "supporting", "helping",
     # praise that names nothing ("Simple Django", "Lightweight Wrapper"), and "based" split from "X-based"
     "simple", "easy", "lightweight", "powerful", "awesome", "useful", "based"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
