@@ -35,9 +35,10 @@ FILLERS = frozenset({
     # words that relate a thing to another rather than name it ("fishes comprising", "having the color")
     "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
     "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc",
-    "providing", "allowing", "enabling", "supporting", "helping",
+    "providing", "allowing", "enabling", "supporting", "helping", "provides", "allows", "enables", "supports",
+    "helps", "lets",
     # praise that names nothing ("Simple Django", "Lightweight Wrapper"), and "based" split from "X-based"
-    "simple", "easy", "lightweight", "powerful", "awesome", "useful", "based"})
+    "simple", "easy", "lightweight", "light-weight", "powerful", "awesome", "useful", "based"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
 #: Punctuation that ends a phrase ("game. ESPN" is not the phrase "game ESPN"), replaced by BREAK.
 BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
