@@ -36,7 +36,7 @@ FILLERS = frozenset({
     "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
     "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc",
     "providing", "allowing", "enabling", "supporting", "helping", "provides", "allows", "enables", "supports",
-    "helps", "lets",
+    "helps", "lets", "easily", "quickly",
     # praise that names nothing ("Simple Django", "Lightweight Wrapper"), and "based" split from "X-based"
     "simple", "easy", "lightweight", "light-weight", "powerful", "awesome", "useful", "based"})
 STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
