@@ -58,7 +58,9 @@ def emulated_vectors(texts: list[str], cpu: str, cache_dir: Path) -> np.ndarray:
         subprocess.run(["qemu-x86_64", "-cpu", cpu, sys.executable, __file__, "--embed-here", str(scratch)],
                        check=True, stderr=subprocess.DEVNULL)  # QEMU warns about every CPUID bit it lacks
         kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(scratch / "vectors.npy", kept)
+        partial = kept.with_name(f".{kept.name}.partial")
+        shutil.move(scratch / "vectors.npy", partial)  # another file system: a copy, renamed once whole
+        os.replace(partial, kept)
     return np.load(kept)
 
 
@@ -105,7 +107,8 @@ def main() -> None:
     parser.add_argument("--corpus", default="m10", choices=list(common.LABELED))
     parser.add_argument("--size", type=int, default=3000, help="a seeded sample of this many documents")
     parser.add_argument("--seeds", type=int, default=8, choices=range(1, len(SEEDS) + 1))
-    parser.add_argument("--cpu", default="Haswell", help="the CPU QEMU emulates (qemu-x86_64 -cpu help)")
+    parser.add_argument("--cpu", default="Haswell", help="the CPU QEMU emulates (qemu-x86_64 -cpu help); the "
+                        "fits target an AVX2 CPU's kernels whatever it is (EMULATED_ENV)")
     parser.add_argument("--embed-here", type=Path, help=argparse.SUPPRESS)  # the emulated process's job
     parser.add_argument("--fit-here", type=Path, help=argparse.SUPPRESS)  # a fitting process's job
     args = parser.parse_args()
