@@ -219,3 +219,15 @@ def test_a_run_of_outliers_only_has_nothing_to_name():
     columns = Namer().transform(TopicContext(topics, load_model=NoTopics, texts=["a b"] * 5))
     assert columns["title"] == ["outliers"] and columns["name_source"] == ["keywords"]
     assert np.isnan(columns["name_margin"][0])
+
+
+def test_a_parent_never_pairs_two_children_names_of_one_root(monkeypatch):
+    from topiclab.represent import hierarchy
+
+    given = {}
+    monkeypatch.setattr(hierarchy, "name_groups", lambda context, members, candidates, fixed, reserved:
+                        given.update(candidates) or {})
+    table = pd.DataFrame({"topic": [0, 1, 2], "size": [30, 20, 10],
+                          "label": ["0: Python Library", "1: Python Packages", "2: Web Scraping"]})
+    hierarchy._named(None, table, {7: [0, 1, 2]}, set())
+    assert [c.text for c in given[7]] == ["Python Library and Web Scraping", "Python Packages and Web Scraping"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from topiclab.represent.base import TopicContext
-from topiclab.represent.names import MAX_WORDS, Candidate, name_groups
+from topiclab.represent.names import MAX_WORDS, Candidate, name_groups, share_a_root
 from topiclab.results import OUTLIER
 
 FAN_OUT = 4  # topics per group from one level to the next coarser one
@@ -95,7 +95,7 @@ def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[i
            shown: set[str]) -> dict[int, tuple[str, str, float]]:
     """Names from the namer, none of them a name `shown` further in: the group's phrases, and its children's
     names joined in pairs ("Hockey and Baseball", the largest children first; a child named by a pair is not
-    joined again), each pair covering its share of the group's documents."""
+    joined again, nor two that `share_a_root`), each pair covering its share of the group's documents."""
     sizes = dict(zip(table["topic"].astype(int), table["size"].astype(int)))
     child = {int(r.topic): (shown_name(r.label), _source(getattr(r, "name_source", "extractive")))
              for r in table.itertuples()}
@@ -108,7 +108,8 @@ def _named(context: TopicContext, table: pd.DataFrame, members: dict[int, list[i
                                   (sizes[a] + sizes[b]) / total)
                         for i, a in enumerate(largest) for b in largest[i + 1:]
                         if len(child[a][0].split()) + len(child[b][0].split()) <= MAX_WORDS - 1
-                        and not _joined(child[a][0]) and not _joined(child[b][0])]
+                        and not _joined(child[a][0]) and not _joined(child[b][0])
+                        and not share_a_root(child[a][0], child[b][0])]
     names = name_groups(context, members, given, {}, reserved=shown)
     return {g: (n.title, n.source, round(n.margin, 4)) for g, n in names.items()}
 

@@ -172,8 +172,8 @@ def _written(text: str, parts: dict[str, tuple[str, ...]], documents: Sequence[s
 def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
            vectors: dict[str, np.ndarray]) -> dict[int, list[Candidate]]:
     """For each group, its PAIRED best extractive candidates of up to PAIRED_WORDS words that share no root
-    (`_share_a_root`), joined in pairs ("X and Y", covering the larger share of the two)."""
-    score = _scorer(centroids, vectors)
+    (`share_a_root`), joined in pairs ("X and Y", covering the larger share of the two)."""
+    _, score = _measures(centroids, vectors)
     pairs = {}
     for group, options in candidates.items():
         singles = {c.text.lower(): c for c in options if c.source == "extractive" and c.text in vectors
@@ -182,23 +182,30 @@ def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarr
         for option in sorted(singles.values(), key=lambda c: (-score(c.text, group), c.text)):
             if len(best) == PAIRED:
                 break
-            if not any(_share_a_root(option.text, other.text) for other in best):
+            if not any(share_a_root(option.text, other.text) for other in best):
                 best.append(option)
         pairs[group] = [Candidate(f"{a.text} and {b.text}", "extractive", max(a.coverage, b.coverage), (a.text, b.text))
                         for i, a in enumerate(best) for b in best[i + 1:]]
     return pairs
 
 
-def _scorer(centroids: dict[int, np.ndarray], vectors: dict[str, np.ndarray]):
-    """score(text, group): the name's margin for the group mixed with its similarity to the group (OWN_WEIGHT)."""
+def _measures(centroids: dict[int, np.ndarray], vectors: dict[str, np.ndarray]):
+    """margin(text, group), the name's similarity to the group's centroid minus the nearest other's, and
+    score(text, group), that margin mixed with the similarity itself (OWN_WEIGHT)."""
     groups = list(centroids)
     matrix = np.vstack([centroids[g] for g in groups])
     position = {g: i for i, g in enumerate(groups)}
 
+    def similarity(text: str) -> np.ndarray:
+        return matrix @ vectors[text] if text in vectors else np.zeros(len(groups))
+
+    def margin(text: str, group: int) -> float:
+        return _margin(similarity(text), position[group])
+
     def score(text: str, group: int) -> float:
-        similarity = matrix @ vectors[text] if text in vectors else np.zeros(len(groups))
-        return (1 - OWN_WEIGHT) * _margin(similarity, position[group]) + OWN_WEIGHT * float(similarity[position[group]])
-    return score
+        own = similarity(text)
+        return (1 - OWN_WEIGHT) * _margin(own, position[group]) + OWN_WEIGHT * float(own[position[group]])
+    return margin, score
 
 
 def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
@@ -208,15 +215,9 @@ def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np
     first (margin mixed with similarity, plus priors), each group takes its best candidate that no sibling
     holds (same words, or cosine above NEAR_DUPLICATE) and is not `reserved`; `fixed` names are placed
     first. A group left without any keeps its `keywords`. Each name carries its margin."""
-    groups = list(centroids)
-    matrix = np.vstack([centroids[g] for g in groups])
-    position = {g: i for i, g in enumerate(groups)}
-    score = _scorer(centroids, vectors)
+    margin, score = _measures(centroids, vectors)
     sibling_words = {g: {w for h, ws in keywords.items() if h != g for w in ws} for g in candidates}
     names, taken, taken_vectors = {}, {_words_key(text) for text in reserved}, []
-
-    def margin(text: str, group: int) -> float:
-        return _margin(matrix @ vectors[text] if text in vectors else np.zeros(len(groups)), position[group])
 
     def take(group: int, name: Name) -> None:
         names[group] = name
@@ -258,7 +259,7 @@ def _prior(option: Candidate, sibling_words: set[str]) -> float:
         - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 
 
-def _share_a_root(text: str, other: str) -> bool:
+def share_a_root(text: str, other: str) -> bool:
     """Whether a word of one begins like a word of the other, so that "X and Y" would say one thing twice
     ("Library and Libraries", "Logging and Logs", "Encryption and Encrypted"): a common start of at least 4
     letters, or of 3 when the shorter word has at most 4."""
