@@ -123,6 +123,23 @@ def test_a_topic_of_two_subjects_can_be_named_by_both():
     assert names[0].title == "encryption and privacy" and names[0].margin > 0 and names[1].title == "space"
 
 
+def test_a_phrase_most_documents_hold_wins_and_a_copy_of_it_keeps_that_share():
+    """A phrase's share of its topic's documents counts (it names the whole topic), also where the LLM wrote
+    the same words (that copy knows no share); a single word's share does not ("Quantum" against "Quantum
+    Computing": a word alone is held more widely than any phrase)."""
+    axes = np.eye(3)
+    centroids = {0: axes[0], 1: axes[1]}
+    near = np.sqrt(1 - 0.99 ** 2) * axes[2]
+    vectors = {"bank loans": axes[0], "Bank Loans": axes[0], "loan rates": 0.99 * axes[0] + near, "space": axes[1],
+               "quantum": axes[1], "quantum computing": 0.97 * axes[1] + np.sqrt(1 - 0.97 ** 2) * axes[2]}
+    candidates = {0: [Candidate("bank loans", "extractive", 0.6), Candidate("loan rates", "extractive", 0.3),
+                      Candidate("Bank Loans", "llm")],
+                  1: [Candidate("quantum", "extractive", 0.9), Candidate("quantum computing", "extractive", 0.3)]}
+    names = choose_names(candidates, centroids, vectors, {}, {})
+    assert (names[0].title, names[0].source) == ("bank loans", "extractive")
+    assert names[1].title == "quantum computing"
+
+
 def test_a_pair_never_says_one_word_twice():
     axes = np.eye(4)
     centroids = {0: axes[:3].sum(axis=0) / np.sqrt(3), 1: axes[3]}

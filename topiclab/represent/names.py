@@ -7,7 +7,7 @@ with the run's own embedding model: its similarity to the topic's centroid minus
 nearest other topic's centroid (the name's *margin*: it tells the topic apart), mixed with its plain
 similarity to the topic's centroid (it covers the topic: a general name beats a narrow one that happens
 to be particular), plus small priors: two or three words read better than one, a pair a little worse than
-one phrase, and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a
+one phrase, a phrase most of the topic's documents hold better than a rarer one, and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a
 candidate like any other: it wins only when it scores best, and never with a number its topic's documents
 do not hold.
 Names are then handed out best score first, so no two siblings get the same or a near-duplicate name; a
@@ -48,7 +48,9 @@ PAIRED = 3
 PAIRED_WORDS = 2
 #: Penalty for a joined pair beside a single phrase: it reads less as one name.
 PAIR_PENALTY = 0.03
-#: Weight of the share of the topic's documents that hold the phrase (a name for the whole topic, not a part).
+#: Weight of the share of the topic's documents that hold the phrase (a name for the whole topic, not a part);
+#: a phrase of two or more words only (counted for single words too, their shares turned "Quantum Computing"
+#: into "Quantum" and "Google Cloud" into "Google" on the 607k package summaries).
 COVERAGE_WEIGHT = 0.1
 #: Penalty for a word that is one of a sibling's top KEYWORDS (it names the sibling too).
 SIBLING_KEYWORD = 0.05
@@ -57,7 +59,7 @@ KEYWORDS = 3
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 5
+NAMER_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -176,10 +178,10 @@ def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarr
     _, score = _measures(centroids, vectors)
     pairs = {}
     for group, options in candidates.items():
-        singles = {c.text.lower(): c for c in options if c.source == "extractive" and c.text in vectors
-                   and not c.parts and len(c.text.split()) <= PAIRED_WORDS}
+        singles = [c for c in _unique(options) if c.source == "extractive" and c.text in vectors and not c.parts
+                   and len(c.text.split()) <= PAIRED_WORDS]
         best: list[Candidate] = []
-        for option in sorted(singles.values(), key=lambda c: (-score(c.text, group), c.text)):
+        for option in sorted(singles, key=lambda c: (-score(c.text, group), c.text)):
             if len(best) == PAIRED:
                 break
             if not any(share_a_root(option.text, other.text) for other in best):
@@ -228,7 +230,7 @@ def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np
     for group, text in fixed.items():
         take(group, Name(text, "zero-shot", margin(text, group)))
     scored = [(score(option.text, group) + _prior(option, sibling_words[group]), group, option)
-              for group, options in candidates.items() for option in {c.text.lower(): c for c in options}.values()]
+              for group, options in candidates.items() for option in _unique(options)]
     for _, group, option in sorted(scored, key=lambda s: (-s[0], s[1], s[2].text)):
         if group in names or _words_key(option.text) in taken:
             continue
@@ -243,6 +245,17 @@ def choose_names(candidates: dict[int, list[Candidate]], centroids: dict[int, np
     return names
 
 
+def _unique(options: Iterable[Candidate]) -> list[Candidate]:
+    """One candidate per text (case-folded): the one that knows the larger share of the group's documents, as
+    a phrase does where the same word also came as a keyword; the first on a tie."""
+    kept: dict[str, Candidate] = {}
+    for option in options:
+        key = option.text.lower()
+        if key not in kept or option.coverage > kept[key].coverage:
+            kept[key] = option
+    return list(kept.values())
+
+
 def _margin(similarity: np.ndarray, own: int) -> float:
     """Similarity to the own group minus that to the nearest other group (the own one alone: itself)."""
     if len(similarity) < 2:
@@ -253,9 +266,11 @@ def _margin(similarity: np.ndarray, own: int) -> float:
 
 def _prior(option: Candidate, sibling_words: set[str]) -> float:
     """Small preferences beside the score: two or three words, one phrase rather than a pair, a phrase most
-    of the group's documents hold, and not a word that is one of a sibling's top keywords."""
+    of the group's documents hold (a word alone is held more widely than any phrase, and a pair's share is
+    its parts': theirs do not count), and not a word that is one of a sibling's top keywords."""
     words = len(option.text.split())
-    return COVERAGE_WEIGHT * option.coverage + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
+    covers = COVERAGE_WEIGHT * option.coverage if words > 1 and not option.parts else 0.0
+    return covers + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
         - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 
 
