@@ -159,6 +159,30 @@ def test_candidate_names_keep_hyphenated_words_whole():
     assert surface_form("llm fine-tuning", documents) == "LLM Fine-tuning"
 
 
+def test_no_candidate_name_begins_or_ends_on_a_word_that_only_relates_things():
+    """Dictionary glosses relate a thing to another ("a mineral occurring in granite", "pertaining to fever"):
+    those words never end or begin a name ("Mineral Occurring", "Pertaining to Fever")."""
+    documents = ["A mineral occurring in granite", "mineral occurring in veins", "An alkaloid obtained from bark",
+                 "white alkaloid obtained from seeds"] * 3 + ["Pertaining to fever", "pertaining to a fever"] * 3
+    counts = PhraseCounts.from_documents(documents, np.array([0] * 12 + [1] * 6))
+    phrases = {phrase for found in counts.distinctive({0: [0], 1: [1]}, 20).values() for phrase, _ in found}
+    assert {"mineral", "alkaloid", "fever"} <= phrases
+    assert not {word for phrase in phrases for word in (phrase.split()[0], phrase.split()[-1])} \
+        & {"occurring", "obtained", "pertaining"}
+
+
+def test_a_phrase_cut_from_a_longer_one_is_no_candidate():
+    """"IBM operating" is only ever the front of "IBM operating system": the whole phrase is the candidate.
+    "Euclidean space" stays, though always followed by "of": "euclidean space of" cannot name anything."""
+    documents = ["The IBM operating system for mainframes", "an IBM operating system, mainframes",
+                 "IBM operating system mainframe release"] * 3 + ["Euclidean space of three dimensions",
+                                                                  "the Euclidean space of a plane"] * 3
+    counts = PhraseCounts.from_documents(documents, np.array([0] * 9 + [1] * 6))
+    phrases = {phrase for found in counts.distinctive({0: [0], 1: [1]}, 30).values() for phrase, _ in found}
+    assert {"ibm operating system", "euclidean space"} <= phrases
+    assert not phrases & {"ibm operating", "operating system", "euclidean"}
+
+
 def test_a_title_in_capitals_is_not_taken_for_an_acronym():
     documents = ["NANOCOMPOSITES OF CLAY", "Polymer nanocomposites", "NANOCOMPOSITES: A REVIEW", "NASA budget"]
     assert (surface_form("nanocomposites", documents), surface_form("nasa", documents)) == ("Nanocomposites", "NASA")

@@ -32,7 +32,15 @@ import numpy as np
 
 from topiclab.represent.base import Aspect, TopicContext
 from topiclab.represent.llm.label_cache import LabelCache, cache_key
-from topiclab.represent.phrases import MIN_SHARE, SAMPLE_CHARS, SAMPLE_DOCUMENTS, STOP, surface_form, well_formed
+from topiclab.represent.phrases import (
+    FRAGMENT,
+    MIN_SHARE,
+    SAMPLE_CHARS,
+    SAMPLE_DOCUMENTS,
+    STOP,
+    surface_form,
+    well_formed,
+)
 from topiclab.results import OUTLIER
 
 #: Phrases per group that compete for its name.
@@ -59,7 +67,7 @@ KEYWORDS = 3
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 6
+NAMER_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
     inputs = {
         "settings": [CANDIDATES, PHRASE_BONUS, OWN_WEIGHT, PAIRED, PAIRED_WORDS, PAIR_PENALTY, COVERAGE_WEIGHT,
                      SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE,
-                     SAMPLE_DOCUMENTS, SAMPLE_CHARS, MIN_SHARE, sorted(STOP)],
+                     SAMPLE_DOCUMENTS, SAMPLE_CHARS, MIN_SHARE, FRAGMENT, sorted(STOP)],
         "documents": context.phrases.digest, "centroids": hashlib.sha256(centroids.tobytes()).hexdigest(),
         "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
         "members": sorted((int(g), [int(t) for t in ts]) for g, ts in members.items()),

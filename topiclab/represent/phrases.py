@@ -31,15 +31,18 @@ TOKEN = r"(?u)\b[^\W\d_]{2,}\b"
 FILLERS = frozenset({
     "said", "says", "say", "just", "like", "also", "told", "did", "does", "got", "use", "using", "used", "want",
     "know", "think", "make", "way", "thing", "things", "lot", "year", "years", "time", "good", "new", "people",
-    "really", "going", "yes", "thanks", "hi", "im", "dont",
+    "really", "going", "yes", "thanks", "hi", "hey", "hello", "im", "dont",
     # words that relate a thing to another rather than name it ("fishes comprising", "having the color")
     "having", "comprising", "consisting", "relating", "related", "including", "involving", "containing",
     "characterized", "belonging", "especially", "usually", "often", "various", "certain", "particular", "etc",
+    "pertaining", "occurring", "obtained", "denoting", "designating", "resembling", "derived", "called",
     "providing", "allowing", "enabling", "supporting", "helping", "provides", "allows", "enables", "supports",
     "helps", "lets", "easily", "quickly",
     # praise that names nothing ("Simple Django", "Lightweight Wrapper"), and "based" split from "X-based"
     "simple", "easy", "lightweight", "light-weight", "powerful", "awesome", "useful", "based"})
-STOP = frozenset(ENGLISH_STOP_WORDS) | FILLERS
+#: Nouns in scikit-learn's English stop words that name subjects ("Operating System", "Interest Rates").
+SUBJECTS = frozenset({"bill", "call", "fire", "interest", "mill", "system"})
+STOP = (frozenset(ENGLISH_STOP_WORDS) - SUBJECTS) | FILLERS
 #: Punctuation that ends a phrase ("game. ESPN" is not the phrase "game ESPN"), replaced by BREAK.
 BOUNDARY = re.compile(r"[.,;:!?()\[\]{}\"<>|=*#@]+|\n\s*\n|\s[-–—]+\s")
 BREAK = " zzbreakzz "
@@ -47,6 +50,8 @@ BREAK = " zzbreakzz "
 #: phrase starts or ends inside one ("LLM Fine", "Based Wrapper"); JOINER stands in for it while counting.
 HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 JOINER = "zzhyphenzz"
+#: Share of a phrase's documents in which one longer phrase holds it, from which it is a fragment of that one.
+FRAGMENT = 0.8
 #: Least share of a group's sampled documents a phrase must appear in.
 MIN_SHARE = 0.02
 #: Longest word in capitals read as an acronym ("NASA"); a longer one is a title in capitals ("NETWORKS").
@@ -136,11 +141,25 @@ def _count(samples: dict[int, list[str]]) -> tuple[np.ndarray, sp.csr_matrix]:
     except ValueError:  # no phrase at all (empty or letter-less documents)
         return np.array([], dtype=object), sp.csr_matrix((len(topics), 0), dtype=np.float32)
     terms = np.asarray([term.replace(JOINER, "-") for term in vectorizer.get_feature_names_out()], dtype=object)
-    keep = np.flatnonzero([well_formed(term) for term in terms])
+    formed = np.flatnonzero([well_formed(term) for term in terms])
+    keep = formed[~_fragments(terms[formed], np.asarray(counts.sum(axis=0)).ravel()[formed])]
     owner = np.repeat(np.arange(len(topics)), [len(samples[t]) for t in topics])
     indicator = sp.csr_matrix((np.ones(len(documents), np.float32), (owner, np.arange(len(documents)))),
                               shape=(len(topics), len(documents)))
     return terms[keep], sp.csr_matrix(indicator @ counts[:, keep])
+
+
+def _fragments(terms: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Which of the well-formed phrases `terms` (held by `held` documents) are cut from a longer one of them:
+    one word more, before or after, that holds it in at least FRAGMENT of the documents holding it ("ibm
+    operating" of "ibm operating system"), so that a name is never the front or back of a longer name."""
+    longest: dict[str, float] = {}
+    for term, count in zip(terms, held):
+        words = term.split()
+        if len(words) > 1:
+            for part in (" ".join(words[:-1]), " ".join(words[1:])):
+                longest[part] = max(longest.get(part, 0.0), float(count))
+    return np.asarray([longest.get(term, 0.0) >= FRAGMENT * count for term, count in zip(terms, held)], dtype=bool)
 
 
 def _with_breaks(text: str) -> str:
