@@ -7,9 +7,9 @@ with the run's own embedding model: its similarity to the topic's centroid minus
 nearest other topic's centroid (the name's *margin*: it tells the topic apart), mixed with its plain
 similarity to the topic's centroid (it covers the topic: a general name beats a narrow one that happens
 to be particular), plus small priors: two or three words read better than one, a pair a little worse than
-one phrase, a phrase most of the topic's documents hold better than a rarer one, and a word that is one of a sibling's top keywords names that sibling too. An LLM label is a
-candidate like any other: it wins only when it scores best, and never with a number its topic's documents
-do not hold.
+one phrase, a phrase most of the topic's documents hold better than a rarer one, and a word that is one of
+a sibling's top keywords names that sibling too. An LLM label is a candidate like any other: it wins only
+when it scores best, and never with a number its topic's documents do not hold.
 Names are then handed out best score first, so no two siblings get the same or a near-duplicate name; a
 topic whose candidates are all taken keeps its keywords. Zero-shot names are kept as given.
 

@@ -4,7 +4,8 @@ c-TF-IDF over phrases rather than words: each phrase's share of a group's docume
 across the groups (log(1 + mean group size / documents holding it anywhere)). Counting documents, not
 occurrences, keeps one long document from naming its topic. Phrases run over letters only, so a name never
 carries a number or version string, and must start and end with a content word ("bank of england", not
-"of the bank"). A seeded sample of each group's documents, cut to their first characters, bounds the cost
+"of the bank") and not be the front or back of a longer phrase ("ibm operating" of "ibm operating system").
+A seeded sample of each group's documents, cut to their first characters, bounds the cost
 on large corpora. `surface_form` gives a chosen phrase back its usual capitals ("NHS", "New York").
 """
 
