@@ -182,7 +182,8 @@ def _written(text: str, parts: dict[str, tuple[str, ...]], documents: Sequence[s
 def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarray],
            vectors: dict[str, np.ndarray]) -> dict[int, list[Candidate]]:
     """For each group, its PAIRED best extractive candidates of up to PAIRED_WORDS words that share no root
-    (`share_a_root`), joined in pairs ("X and Y", covering the larger share of the two)."""
+    (`share_a_root`), joined in pairs ("X and Y"). A pair knows no share of the documents: the larger of its
+    parts' would count one part's documents for the whole name."""
     _, score = _measures(centroids, vectors)
     pairs = {}
     for group, options in candidates.items():
@@ -194,7 +195,7 @@ def paired(candidates: dict[int, list[Candidate]], centroids: dict[int, np.ndarr
                 break
             if not any(share_a_root(option.text, other.text) for other in best):
                 best.append(option)
-        pairs[group] = [Candidate(f"{a.text} and {b.text}", "extractive", max(a.coverage, b.coverage), (a.text, b.text))
+        pairs[group] = [Candidate(f"{a.text} and {b.text}", "extractive", parts=(a.text, b.text))
                         for i, a in enumerate(best) for b in best[i + 1:]]
     return pairs
 
@@ -274,10 +275,10 @@ def _margin(similarity: np.ndarray, own: int) -> float:
 
 def _prior(option: Candidate, sibling_words: set[str]) -> float:
     """Small preferences beside the score: two or three words, one phrase rather than a pair, a phrase most
-    of the group's documents hold (a word alone is held more widely than any phrase, and a pair's share is
-    its parts': theirs do not count), and not a word that is one of a sibling's top keywords."""
+    of the group's documents hold (of two or more words: a word alone is held more widely than any phrase),
+    and not a word that is one of a sibling's top keywords."""
     words = len(option.text.split())
-    covers = COVERAGE_WEIGHT * option.coverage if words > 1 and not option.parts else 0.0
+    covers = COVERAGE_WEIGHT * option.coverage if words > 1 else 0.0
     return covers + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
         - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 

@@ -5,8 +5,7 @@ across the groups (log(1 + mean group size / documents holding it anywhere)). Co
 occurrences, keeps one long document from naming its topic. Phrases run over letters only, so a name never
 carries a number or version string, and must start and end with a content word ("bank of england", not
 "of the bank") and not be the front or back of a longer phrase ("ibm operating" of "ibm operating system").
-A seeded sample of each group's documents, cut to their first characters, bounds the cost
-on large corpora. `surface_form` gives a chosen phrase back its usual capitals ("NHS", "New York").
+A seeded sample of each group's documents, cut to their first characters, bounds the cost on large corpora. `surface_form` gives a chosen phrase back its usual capitals ("NHS", "New York").
 """
 
 from __future__ import annotations
@@ -154,13 +153,13 @@ def _fragments(terms: np.ndarray, held: np.ndarray) -> np.ndarray:
     """Which of the well-formed phrases `terms` (held by `held` documents) are cut from a longer one of them:
     one word more, before or after, that holds it in at least FRAGMENT of the documents holding it ("ibm
     operating" of "ibm operating system"), so that a name is never the front or back of a longer name."""
-    longest: dict[str, float] = {}
+    held_within: dict[str, float] = {}  # phrase -> most documents holding one phrase a word longer that holds it
     for term, count in zip(terms, held):
         words = term.split()
         if len(words) > 1:
             for part in (" ".join(words[:-1]), " ".join(words[1:])):
-                longest[part] = max(longest.get(part, 0.0), float(count))
-    return np.asarray([longest.get(term, 0.0) >= FRAGMENT * count for term, count in zip(terms, held)], dtype=bool)
+                held_within[part] = max(held_within.get(part, 0.0), float(count))
+    return np.asarray([held_within.get(term, 0.0) >= FRAGMENT * count for term, count in zip(terms, held)], dtype=bool)
 
 
 def _with_breaks(text: str) -> str:
