@@ -1,19 +1,23 @@
 """The same topics on another kind of CPU? This machine against an AVX2-only CPU, emulated.
 
 ONNX Runtime and the numeric libraries pick their kernels by CPU: AVX-512 (with VNNI for int8) here, AVX2 on
-many laptops and older servers. This benchmark embeds a labeled sample twice with the default int8 MiniLM:
-natively, and under QEMU's user-mode emulation of an AVX2-only CPU (`qemu-x86_64 -cpu Haswell`, Debian's
-`qemu-user`). It prints how far the two sets of vectors differ, then fits each with the defaults and the
-same seeds, the emulated CPU's vectors with numba, OpenBLAS and NumPy told to compile for that CPU and pick
-its kernels (EMULATED_ENV: the fit itself runs natively, emulating it would take days), and prints the
-default level per seed on each: topics, NMI, and how far the two partitions agree (ARI), and, to tell the
-vectors' share from the kernels', this CPU's vectors fitted with the emulated CPU's kernels.
+many laptops and older servers. This benchmark embeds a labeled sample twice with the default int8 MiniLM
+(`--precision fp32`: MiniLM in torch): natively, and under QEMU's user-mode emulation of an AVX2-only CPU
+(`qemu-x86_64 -cpu Haswell`, Debian's `qemu-user`). It prints how far the two sets of vectors differ, then
+fits each with the defaults and the same seeds, the emulated CPU's vectors with numba, OpenBLAS and NumPy told
+to compile for that CPU and pick its kernels (EMULATED_ENV: the fit itself runs natively, emulating it would
+take days), and prints per seed each fit's saved layers (topic counts, the default's marked), its NMI, how far
+the two partitions agree (ARI), and how many saved layers lie between one CPU's default and the layer of its
+fit nearest the other's in topic count. To tell the vectors' share from the kernels', it also fits this CPU's
+vectors with the emulated CPU's kernels: that fit against this CPU's is the kernels' part, against the
+emulated CPU's the vectors' part.
 
 Emulation is about 300 times slower than native, so the default sample is short texts (3,000 M10 titles,
 about 25 minutes on 2 cores); the emulated vectors are kept in the cache folder (`cross-cpu/`), so a later
 run only fits.
 
-    python benchmarks/bench_cross_cpu.py [--corpus m10] [--size 3000] [--seeds 8] [--cpu Haswell]
+    python benchmarks/bench_cross_cpu.py [--corpus m10] [--size 3000] [--precision int8] [--seeds 8]
+                                       [--cpu Haswell]
 """
 
 from __future__ import annotations
@@ -42,19 +46,21 @@ EMULATED_ENV = {"NUMBA_CPU_NAME": "haswell", "OPENBLAS_CORETYPE": "Haswell",
                 "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
 
 
-def emulated_vectors(texts: list[str], cpu: str, cache_dir: Path) -> np.ndarray:
-    """The texts' int8 vectors as the emulated CPU computes them, from the copy this CPU exported (kept apart
-    from the embedding cache, whose vectors are this CPU's)."""
+def emulated_vectors(texts: list[str], cpu: str, precision: str, cache_dir: Path) -> np.ndarray:
+    """The texts' vectors as the emulated CPU computes them (int8: from the copy this CPU exported; fp32: the
+    packaged model in torch), kept apart from the embedding cache, whose vectors are this CPU's."""
     digest = hashlib.sha256(json.dumps(texts).encode()).hexdigest()[:12]
-    kept = cache_dir / "cross-cpu" / f"{int8.RECIPE}-{cpu}-{digest}.npy"
+    recipe = int8.RECIPE if precision == "int8" else "torch-fp32"
+    kept = cache_dir / "cross-cpu" / f"{recipe}-{cpu}-{digest}.npy"
     if kept.exists():
         return np.load(kept)
     if not shutil.which("qemu-x86_64"):
         sys.exit("qemu-x86_64 is missing: apt-get install -y qemu-user")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        shutil.copytree(cache_dir / "onnx", scratch / "onnx")  # the exported copy, no cached vectors
-        (scratch / "texts.json").write_text(json.dumps(texts))
+        if precision == "int8":
+            shutil.copytree(cache_dir / "onnx", scratch / "onnx")  # the exported copy, no cached vectors
+        (scratch / "texts.json").write_text(json.dumps({"texts": texts, "precision": precision}))
         subprocess.run(["qemu-x86_64", "-cpu", cpu, sys.executable, __file__, "--embed-here", str(scratch)],
                        check=True, stderr=subprocess.DEVNULL)  # QEMU warns about every CPUID bit it lacks
         kept.parent.mkdir(parents=True, exist_ok=True)
@@ -65,20 +71,24 @@ def emulated_vectors(texts: list[str], cpu: str, cache_dir: Path) -> np.ndarray:
 
 
 def embed_here(scratch: Path) -> None:
-    """Runs under emulation: embeds the texts with the exported copy in `scratch`, caching nothing."""
-    texts = json.loads((scratch / "texts.json").read_text())
-    vectors, _ = embed_documents(texts, EmbeddingConfig(precision="int8", cache=False, cache_dir=scratch))
+    """Runs under emulation: embeds the texts (int8: with the exported copy in `scratch`), caching nothing."""
+    job = json.loads((scratch / "texts.json").read_text())
+    vectors, _ = embed_documents(job["texts"], EmbeddingConfig(precision=job["precision"], cache=False,
+                                                               cache_dir=scratch))
     np.save(scratch / "vectors.npy", vectors)
 
 
-def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict) -> list[np.ndarray]:
-    """Each seed's default topics, fitted in a fresh process whose libraries target the CPU `env` names."""
+def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict) -> list[dict]:
+    """Each seed's fit in a fresh process whose libraries target the CPU `env` names: its default topics
+    (`chosen`), every saved layer of the documents (`layers`, finest first) and the chosen one's index."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         np.save(scratch / "vectors.npy", vectors)
         (scratch / "fit.json").write_text(json.dumps({"texts": texts, "seeds": list(seeds)}))
         subprocess.run([sys.executable, __file__, "--fit-here", str(scratch)], check=True, env={**os.environ, **env})
-        return list(np.load(scratch / "topics.npy"))
+        with np.load(scratch / "fits.npz") as saved:
+            return [{"chosen": saved[f"chosen{i}"], "layers": saved[f"layers{i}"], "level": int(saved[f"level{i}"])}
+                    for i in range(len(seeds))]
 
 
 def fit_here(scratch: Path) -> None:
@@ -86,9 +96,27 @@ def fit_here(scratch: Path) -> None:
     from topiclab.pipeline import TopicModel
 
     job, vectors = json.loads((scratch / "fit.json").read_text()), np.load(scratch / "vectors.npy")
-    topics = [TopicModel(RunConfig.build(overrides={"seed": seed, "compute.cache": False}), progress=False)
-              .fit(job["texts"], embeddings=vectors).topics_ for seed in job["seeds"]]
-    np.save(scratch / "topics.npy", np.vstack(topics))
+    fits = {}
+    for i, seed in enumerate(job["seeds"]):
+        model = TopicModel(RunConfig.build(overrides={"seed": seed, "compute.cache": False}), progress=False)
+        model.fit(job["texts"], embeddings=vectors)
+        fits.update({f"chosen{i}": model.topics_, f"layers{i}": model.layers_.labels, f"level{i}": model.level_})
+    np.savez(scratch / "fits.npz", **fits)
+
+
+def layers_apart(fit: dict, other_chosen: np.ndarray) -> int:
+    """How many of `fit`'s saved layers lie between its default and the layer whose topic count is nearest
+    the other fit's default: 0 when the other CPU chose the same granularity."""
+    counts = [len(np.unique(layer[layer >= 0])) for layer in fit["layers"]]
+    other = len(np.unique(other_chosen[other_chosen >= 0]))
+    nearest = min(range(len(counts)), key=lambda i: (abs(counts[i] - other), abs(i - fit["level"])))
+    return abs(nearest - fit["level"])
+
+
+def layer_counts(fit: dict) -> str:
+    """The topic counts of a fit's saved layers, finest first, its default's in brackets."""
+    counts = [len(np.unique(layer[layer >= 0])) for layer in fit["layers"]]
+    return " ".join(f"[{k}]" if i == fit["level"] else str(k) for i, k in enumerate(counts))
 
 
 def vector_differences(native: np.ndarray, emulated: np.ndarray) -> str:
@@ -106,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="m10", choices=list(common.LABELED))
     parser.add_argument("--size", type=int, default=3000, help="a seeded sample of this many documents")
+    parser.add_argument("--precision", default="int8", choices=["int8", "fp32"])
     parser.add_argument("--seeds", type=int, default=8, choices=range(1, len(SEEDS) + 1))
     parser.add_argument("--cpu", default="Haswell", help="the CPU QEMU emulates (qemu-x86_64 -cpu help); the "
                         "fits target an AVX2 CPU's kernels whatever it is (EMULATED_ENV)")
@@ -116,21 +145,29 @@ def main() -> None:
         return embed_here(args.embed_here) if args.embed_here else fit_here(args.fit_here)
     corpus = common.labeled_sample(args.corpus, args.size, seed=1)
     classes, seeds = corpus.documents["class"].astype(str).tolist(), SEEDS[:args.seeds]
-    native = common.embeddings(corpus)  # also exports the int8 copy natively (the export runs torch)
-    emulated = emulated_vectors(corpus.texts, args.cpu, default_cache_dir())
-    print(f"{common.LABELED[args.corpus].title}, {len(corpus.texts):,}-document sample (seed 1), int8 "
-          f"({int8.RECIPE}), this CPU against an emulated {args.cpu}: {vector_differences(native, emulated)}\n")
+    native = common.embeddings(corpus, precision=args.precision)  # int8: also exports the copy natively
+    emulated = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir())
+    recipe = f"int8 ({int8.RECIPE})" if args.precision == "int8" else "fp32 (torch)"
+    print(f"{common.LABELED[args.corpus].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, this "
+          f"CPU against an emulated {args.cpu}: {vector_differences(native, emulated)}\n")
     here = default_levels(native, corpus.texts, seeds, {})
     there = default_levels(emulated, corpus.texts, seeds, EMULATED_ENV)
     kernels_only = default_levels(native, corpus.texts, seeds, EMULATED_ENV)  # this CPU's vectors, its kernels
-    print(f"| seed | topics here | topics on {args.cpu} | NMI here | NMI on {args.cpu} | ARI between them "
-          f"| ARI with this CPU's vectors on {args.cpu}'s kernels |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| seed | layers here | layers on {args.cpu} | NMI here | NMI on {args.cpu} | ARI between them "
+          f"| layers apart | ARI, same vectors, kernels differ | ARI, same kernels, vectors differ |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    apart = []
     for seed, a, b, c in zip(seeds, here, there, kernels_only):
-        count = [len(np.unique(t[t >= 0])) for t in (a, b)]
-        print(f"| {seed} | {count[0]} | {count[1]} | {normalized_mutual_info_score(classes, a):.3f} "
-              f"| {normalized_mutual_info_score(classes, b):.3f} | {adjusted_rand_score(a, b):.3f} "
-              f"| {adjusted_rand_score(a, c):.3f} |")
+        apart.append(max(layers_apart(a, b["chosen"]), layers_apart(b, a["chosen"])))
+        print(f"| {seed} | {layer_counts(a)} | {layer_counts(b)} "
+              f"| {normalized_mutual_info_score(classes, a['chosen']):.3f} "
+              f"| {normalized_mutual_info_score(classes, b['chosen']):.3f} "
+              f"| {adjusted_rand_score(a['chosen'], b['chosen']):.3f} | {apart[-1]} "
+              f"| {adjusted_rand_score(a['chosen'], c['chosen']):.3f} "
+              f"| {adjusted_rand_score(c['chosen'], b['chosen']):.3f} |")
+    print(f"\nThe other CPU's default is this CPU's chosen layer in {apart.count(0)} of {len(apart)} seeds, "
+          f"a neighbouring layer in {apart.count(1)}, further in {sum(a > 1 for a in apart)}.")
+
 
 if __name__ == "__main__":
     main()
