@@ -17,15 +17,16 @@ are the parents' names the fit saved, named from their children. The same topics
   reduction, the topics given as y); documents cut to 300 words and an 8k context so its 4 exemplar
   documents fit, 16 new tokens, one thread, seed 0.
 
-Measures and their judge (WordLlama, a model no namer uses): see name_measures.py. `name s` is the naming
-time of the topics of that level (the default's: both levels, in the fit's label stages); `x fit` divides it
-by the cold fit's time without naming (embedding excluded). Corpora with fewer than 13 topics have no
-hierarchy, so no row one level up. The
-zero-shot table fits BBC News, 20 Newsgroups and M10 with their class names given (`topics.zero_shot`)
+Measures and their judges (WordLlama by default; --judges wordllama mpnet adds all-mpnet-base-v2, a
+contextual model; no namer uses either): see name_measures.py. `name s` is the naming time of the topics of
+that level (the default's: both levels, in the fit's label stages); `x fit` divides it by the cold fit's time
+without naming (embedding excluded). Corpora with fewer than 13 topics have no hierarchy, so no row one level
+up. The zero-shot table fits BBC News, 20 Newsgroups and M10 with their class names given (`topics.zero_shot`)
 and reports the size-weighted purity of the named topics, names used and unused, and NMI against the
 default fit's. Runs are saved under --output; --reuse measures the saved runs again without refitting.
 
-    python benchmarks/bench_labels.py [--docs 3000] [--corpora bbc 20ng m10 wordnet20k foldoc] [--show bbc]
+    python benchmarks/bench_labels.py [--docs 3000] [--corpora bbc 20ng m10 wordnet20k foldoc gcide]
+                                      [--judges wordllama mpnet] [--reuse] [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -134,28 +135,31 @@ def bertopic_llm_names(run) -> dict[int, str]:
     return {int(pairs.loc[t].idxmax()): model.get_topic(int(t))[0][0].strip() for t in pairs.index}
 
 
-def measure(name: str, docs: int, output: Path, reuse: bool) -> list[dict]:
+def measure(name: str, docs: int, output: Path, reuse: bool, judges: list[str]) -> list[dict]:
     levels, fit_seconds = fit_levels(name, docs, output, reuse)
     rows = []
     for where, (run, default) in zip(("chosen", "one up"), levels):
         topics = run.topics[run.topics["topic"] != -1]
         ids = topics["topic"].astype(int).tolist()
         documents = run.documents
-        document_vectors = measures.judge_vectors(documents["text"].tolist())
-        centroids = measures.centroids(document_vectors, documents["topic"].to_numpy(), ids)
         classes = sorted(documents["class"].astype(str).unique())
-        class_vectors = measures.judge_vectors(common.class_names(name, classes))
         majority = [classes.index(documents.loc[documents["topic"] == t, "class"].astype(str).mode()[0]) for t in ids]
         supports = [measures.support_tokens([*words, *documents.loc[documents["topic"] == t, "text"]])
                     for t, words in zip(ids, topics["words"])]
         # the default names both levels in the fit: its seconds are the fit's label stages, on the chosen row
         names, seconds = names_of(run, default, naming_seconds(levels[0][0]) if where == "chosen" else float("nan"))
-        for system in SYSTEMS:
-            chosen = [names[system].get(t, "") for t in ids]
-            row = measures.score(chosen, measures.judge_vectors(chosen), centroids, supports, class_vectors, majority)
-            row.update({"corpus": f"{common.LABELED[name].title} ({len(documents):,})", "level": where,
-                        "system": system, "name s": seconds[system], "x fit": seconds[system] / fit_seconds})
-            rows.append(row)
+        for judge in judges:
+            document_vectors = measures.judge_vectors(documents["text"].tolist(), judge)
+            centroids = measures.centroids(document_vectors, documents["topic"].to_numpy(), ids)
+            class_vectors = measures.judge_vectors(common.class_names(name, classes), judge)
+            for system in SYSTEMS:
+                chosen = [names[system].get(t, "") for t in ids]
+                row = measures.score(chosen, measures.judge_vectors(chosen, judge), centroids, supports, class_vectors,
+                                     majority)
+                row.update({"corpus": f"{common.LABELED[name].title} ({len(documents):,})", "level": where,
+                            "judge": judge, "system": system, "name s": seconds[system],
+                            "x fit": seconds[system] / fit_seconds})
+                rows.append(row)
         if where == "chosen":
             show_names(name, run, names, majority, classes)
     return rows
@@ -205,7 +209,7 @@ def markdown(rows: list[dict], columns: list[str], formats: dict) -> str:
     return "\n".join(lines)
 
 
-NAME_COLUMNS = ["corpus", "level", "topics", "system", "distinct", "lineup@1", "class@1", "readable", "words",
+NAME_COLUMNS = ["corpus", "level", "topics", "judge", "system", "distinct", "lineup@1", "class@1", "readable", "words",
                 "name s", "x fit"]
 NAME_FORMATS = {"distinct": "{:.2f}", "lineup@1": "{:.2f}", "class@1": "{:.2f}", "readable": "{:.2f}",
                 "words": "{:.1f}", "name s": "{:.1f}", "x fit": "{:.2f}"}
@@ -222,6 +226,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=common.ROOT / "outputs" / "bench-labels")
     parser.add_argument("--reuse", action="store_true", help="measure the runs saved under --output again")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables to this file")
+    parser.add_argument("--judges", nargs="+", default=[measures.JUDGES[0]], choices=measures.JUDGES,
+                        help="the models that judge the names (see name_measures.py; mpnet: 440 MB, fetched once)")
     args = parser.parse_args()
     import torch
 
@@ -232,9 +238,9 @@ def main() -> None:
         tables.append("Class names given as zero-shot names (`topics.zero_shot`), against the default fit:\n\n"
                       + markdown(zero, ZERO_COLUMNS, ZERO_FORMATS))
         print("\n" + tables[-1], flush=True)
-    rows = [row for name in args.corpora for row in measure(name, args.docs, args.output, args.reuse)]
-    tables.append(f"Topic names, judged by {measures.JUDGE} (no namer uses it); samples of {args.docs:,} documents, "
-                  "MiniLM vectors:\n\n" + markdown(rows, NAME_COLUMNS, NAME_FORMATS))
+    rows = [row for name in args.corpora for row in measure(name, args.docs, args.output, args.reuse, args.judges)]
+    tables.append(f"Topic names, judged by {' and '.join(args.judges)} (no namer uses them); samples of "
+                  f"{args.docs:,} documents, MiniLM vectors:\n\n" + markdown(rows, NAME_COLUMNS, NAME_FORMATS))
     print("\n" + tables[-1])
     if args.markdown:
         args.markdown.write_text("\n\n".join(tables) + "\n")

