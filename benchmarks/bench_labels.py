@@ -17,8 +17,8 @@ are the parents' names the fit saved, named from their children. The same topics
   reduction, the topics given as y); documents cut to 300 words and an 8k context so its 4 exemplar
   documents fit, 16 new tokens, one thread, seed 0.
 
-Measures and their judges (WordLlama by default; --judges wordllama mpnet adds all-mpnet-base-v2, a
-contextual model; no namer uses either): see name_measures.py. `name s` is the naming time of the topics of
+Measures and their two judges (all-mpnet-base-v2, a contextual model, by which the README reads issue 19's goals,
+and WordLlama, a static one, beside it; no namer uses either; --judges picks): see name_measures.py. `name s` is the naming time of the topics of
 that level (the default's: both levels, in the fit's label stages); `x fit` divides it by the cold fit's time
 without naming (embedding excluded). Corpora with fewer than 13 topics have no hierarchy, so no row one level
 up. The zero-shot table fits BBC News, 20 Newsgroups and M10 with their class names given (`topics.zero_shot`)
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=common.ROOT / "outputs" / "bench-labels")
     parser.add_argument("--reuse", action="store_true", help="measure the runs saved under --output again")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables to this file")
-    parser.add_argument("--judges", nargs="+", default=[measures.JUDGES[0]], choices=measures.JUDGES,
+    parser.add_argument("--judges", nargs="+", default=list(measures.JUDGES), choices=measures.JUDGES,
                         help="the models that judge the names (see name_measures.py; mpnet: 440 MB, fetched once)")
     args = parser.parse_args()
     import torch

