@@ -272,3 +272,15 @@ def test_a_parent_never_pairs_two_children_names_of_one_root(monkeypatch):
                           "label": ["0: Python Library", "1: Python Packages", "2: Web Scraping"]})
     hierarchy._named(None, table, {7: [0, 1, 2]}, set())
     assert [c.text for c in given[7]] == ["Python Library and Web Scraping", "Python Packages and Web Scraping"]
+
+
+def test_a_pair_never_joins_a_lone_adjective():
+    """ "Firearms and Armed" reads as half a name: a lone word joins a pair only when it can be a noun (or is a
+    name the lexicon does not know, such as "NSA"); a phrase of two words always can."""
+    axes = np.eye(5)
+    centroids = {0: axes[:4].sum(axis=0) / 2, 1: axes[4]}
+    vectors = {"firearms": axes[0], "armed": axes[1], "nsa": axes[2], "second amendment": axes[3]}
+    options = [Candidate(text, "extractive", 0.3) for text in vectors]
+    pairs = paired({0: options, 1: []}, centroids, vectors)
+    assert {c.parts for c in pairs[0]} == {("firearms", "nsa"), ("firearms", "second amendment"),
+                                           ("nsa", "second amendment")}
