@@ -17,12 +17,12 @@ are the parents' names the fit saved, named from their children. The same topics
   reduction, the topics given as y); documents cut to 300 words and an 8k context so its 4 exemplar
   documents fit, 16 new tokens, one thread, seed 0.
 
-Measures and their two judges (all-mpnet-base-v2, a contextual model, by which the README reads issue 19's goals,
-and WordLlama, a static one, beside it; no namer uses either; --judges picks): see name_measures.py. `name s` is the naming time of the topics of
-that level (the default's: both levels, in the fit's label stages); `x fit` divides it by the cold fit's time
-without naming (embedding excluded). Corpora with fewer than 13 topics have no hierarchy, so no row one level
-up. The zero-shot table fits BBC News, 20 Newsgroups and M10 with their class names given (`topics.zero_shot`)
-and reports the size-weighted purity of the named topics, names used and unused, and NMI against the
+Measures and their two judges (all-mpnet-base-v2, a contextual model, by which the README reads issue 19's
+goals, and WordLlama, a static one, beside it; no namer uses either; --judges picks): see name_measures.py.
+`name s` is the naming time of the topics of that level (the default's: both levels, in the fit's label
+stages); `x fit` divides it by the cold fit's time without naming (embedding excluded). Corpora with fewer
+than 13 topics have no hierarchy, so no row one level up. The zero-shot table fits BBC News, 20 Newsgroups
+and M10 with their class names given (`topics.zero_shot`) and reports the size-weighted purity of the named topics, names used and unused, and NMI against the
 default fit's. Runs are saved under --output; --reuse measures the saved runs again without refitting.
 
     python benchmarks/bench_labels.py [--docs 3000] [--corpora bbc 20ng m10 wordnet20k foldoc gcide]

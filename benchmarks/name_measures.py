@@ -51,7 +51,7 @@ _PUNCTUATION = ".,;:!?()[]{}'\"`"
 _TOPIC_N = re.compile(r"\btopic\s*#?\d+\b", re.IGNORECASE)
 
 
-def judge_vectors(texts: Sequence[str], judge: str = JUDGES[0]) -> np.ndarray:
+def judge_vectors(texts: Sequence[str], judge: str) -> np.ndarray:
     """Unit-length embeddings of `texts` by `judge` (one of JUDGES), in order."""
     if judge == "wordllama":
         texts, config = [str(t) for t in texts], EmbeddingConfig(model="wordllama")
