@@ -103,7 +103,7 @@ def test_a_live_model_imports_and_topiclabs_reassignment_leaves_no_outliers(fitt
     kept = from_bertopic(model, bbc_small, vectors, text_col="text", save=False)
     assert kept.config.embedding.model == "wordllama" and "skipped" not in kept.manifest["labels"]
     reassigned = from_bertopic(model, bbc_small, vectors, text_col="text", save=False, reassign_outliers=True)
-    assert kept.metrics["outlier_share"] == pytest.approx(outliers / len(bbc_small))
+    assert kept.metrics["outlier_share"] == pytest.approx(outliers / len(bbc_small), abs=5e-5)  # saved to 4 places
     assert reassigned.metrics["outlier_share"] == 0.0
     assert reassigned.manifest["bertopic"]["outliers"] == {"bertopic": outliers, "reassigned_by_topiclab": outliers}
     clustered = topics_of(model) != -1
