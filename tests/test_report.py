@@ -380,9 +380,12 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
                                                {"path": "tweets.parquet", "timestamp_col": "created_at"}]})
     outputs = tmp_path / "outputs"
 
-    # First run: interrupted (as by Ctrl-C) once the second report's notebook is running.
+    # First run: interrupted (as by Ctrl-C) once the second report's notebook is running. The batch starts
+    # with Ctrl-C's default action, as from a terminal: a test run started in the background (`cmd &` in a
+    # script) ignores SIGINT, and its children would inherit that and finish the batch.
     first = subprocess.Popen([sys.executable, "-m", "topiclab", "batch", str(batch)], cwd=tmp_path,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 1200  # a guard against a hung batch, not a timing
     while not ((outputs / "bbc" / "report.json").exists() and any((outputs / "tweets").glob(".report.*.partial.ipynb"))):
@@ -390,7 +393,7 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGINT)
     _, stderr = first.communicate(timeout=120)
-    assert first.returncode == 130 and "resume" in stderr
+    assert first.returncode == 130 and "resume" in stderr, stderr[-3000:]
     assert not (outputs / "tweets" / "report.json").exists()
     bbc_html = (outputs / "bbc" / "report.html").stat().st_mtime_ns
 
