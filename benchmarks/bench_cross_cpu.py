@@ -16,8 +16,12 @@ Emulation is about 300 times slower than native, so the default sample is short 
 about 25 minutes on 2 cores); the emulated vectors are kept in the cache folder (`cross-cpu/`), so a later
 run only fits.
 
+`--perturb SCALE` needs no emulation: the "other CPU" is this one, fitting the vectors with Gaussian noise of
+that scale added (1e-7: far below the differences the two CPUs' vectors show, about a float32's last digits).
+It shows how little it takes to move the default, on any corpus, in minutes (`--corpus` takes several).
+
     python benchmarks/bench_cross_cpu.py [--corpus m10] [--size 3000] [--precision int8] [--seeds 8]
-                                       [--cpu Haswell]
+                                       [--cpu Haswell | --perturb 1e-7]
 """
 
 from __future__ import annotations
@@ -132,44 +136,65 @@ def vector_differences(native: np.ndarray, emulated: np.ndarray) -> str:
 
 
 def main() -> None:
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default="m10", choices=list(common.LABELED))
+    parser.add_argument("--corpus", nargs="+", default=["m10"], choices=list(common.LABELED))
     parser.add_argument("--size", type=int, default=3000, help="a seeded sample of this many documents")
     parser.add_argument("--precision", default="int8", choices=["int8", "fp32"])
     parser.add_argument("--seeds", type=int, default=8, choices=range(1, len(SEEDS) + 1))
     parser.add_argument("--cpu", default="Haswell", help="the CPU QEMU emulates (qemu-x86_64 -cpu help); the "
                         "fits target an AVX2 CPU's kernels whatever it is (EMULATED_ENV)")
+    parser.add_argument("--perturb", type=float, help="no emulation: the other fit's vectors are this CPU's plus "
+                        "Gaussian noise of this scale")
     parser.add_argument("--embed-here", type=Path, help=argparse.SUPPRESS)  # the emulated process's job
     parser.add_argument("--fit-here", type=Path, help=argparse.SUPPRESS)  # a fitting process's job
     args = parser.parse_args()
     if args.embed_here or args.fit_here:
         return embed_here(args.embed_here) if args.embed_here else fit_here(args.fit_here)
-    corpus = common.labeled_sample(args.corpus, args.size, seed=1)
+    apart = []
+    for name in args.corpus:
+        apart += compare(name, args)
+    print(f"\nThe other fit's default is this fit's chosen layer in {apart.count(0)} of {len(apart)} fits, "
+          f"a neighbouring layer in {apart.count(1)}, further in {sum(n > 1 for n in apart)}.")
+
+
+def compare(name: str, args) -> list[int]:
+    """Fit one corpus's sample here and on the other CPU (or perturbed) per seed; print the table, return
+    each seed's layers apart."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    corpus = common.labeled_sample(name, args.size, seed=1)
     classes, seeds = corpus.documents["class"].astype(str).tolist(), SEEDS[:args.seeds]
     native = common.embeddings(corpus, precision=args.precision)  # int8: also exports the copy natively
-    emulated = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir())
     recipe = f"int8 ({int8.RECIPE})" if args.precision == "int8" else "fp32 (torch)"
-    print(f"{common.LABELED[args.corpus].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, this "
-          f"CPU against an emulated {args.cpu}: {vector_differences(native, emulated)}\n")
+    if args.perturb:
+        noise = np.random.default_rng(0).normal(0.0, args.perturb, native.shape)
+        other, there_env, where = (native + noise).astype(native.dtype), {}, f"perturbed by {args.perturb:g}"
+    else:
+        other, there_env, where = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir()), \
+            EMULATED_ENV, f"on {args.cpu}"
+    print(f"\n{common.LABELED[name].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, this "
+          f"CPU's vectors against {'the same ' + where if args.perturb else 'an emulated ' + args.cpu + ' one'}: "
+          f"{vector_differences(native, other)}\n")
     here = default_levels(native, corpus.texts, seeds, {})
-    there = default_levels(emulated, corpus.texts, seeds, EMULATED_ENV)
-    kernels_only = default_levels(native, corpus.texts, seeds, EMULATED_ENV)  # this CPU's vectors, its kernels
-    print(f"| seed | layers here | layers on {args.cpu} | NMI here | NMI on {args.cpu} | ARI between them "
-          f"| layers apart | ARI, same vectors, kernels differ | ARI, same kernels, vectors differ |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    there = default_levels(other, corpus.texts, seeds, there_env)
+    # this CPU's vectors with the other CPU's kernels: which of the two moved the fit
+    kernels_only = None if args.perturb else default_levels(native, corpus.texts, seeds, EMULATED_ENV)
+    extra = "" if args.perturb else " ARI, same vectors, kernels differ | ARI, same kernels, vectors differ |"
+    print(f"| seed | layers here | layers {where} | NMI here | NMI {where} | ARI between them | layers apart |{extra}")
+    print("|---" * (7 if args.perturb else 9) + "|")
     apart = []
-    for seed, a, b, c in zip(seeds, here, there, kernels_only):
+    for i, (seed, a, b) in enumerate(zip(seeds, here, there)):
         apart.append(max(layers_apart(a, b["chosen"]), layers_apart(b, a["chosen"])))
-        print(f"| {seed} | {layer_counts(a)} | {layer_counts(b)} "
-              f"| {normalized_mutual_info_score(classes, a['chosen']):.3f} "
-              f"| {normalized_mutual_info_score(classes, b['chosen']):.3f} "
-              f"| {adjusted_rand_score(a['chosen'], b['chosen']):.3f} | {apart[-1]} "
-              f"| {adjusted_rand_score(a['chosen'], c['chosen']):.3f} "
-              f"| {adjusted_rand_score(c['chosen'], b['chosen']):.3f} |")
-    print(f"\nThe other CPU's default is this CPU's chosen layer in {apart.count(0)} of {len(apart)} seeds, "
-          f"a neighbouring layer in {apart.count(1)}, further in {sum(n > 1 for n in apart)}.")
+        row = (f"| {seed} | {layer_counts(a)} | {layer_counts(b)} "
+               f"| {normalized_mutual_info_score(classes, a['chosen']):.3f} "
+               f"| {normalized_mutual_info_score(classes, b['chosen']):.3f} "
+               f"| {adjusted_rand_score(a['chosen'], b['chosen']):.3f} | {apart[-1]} |")
+        if kernels_only is not None:
+            c = kernels_only[i]
+            row += (f" {adjusted_rand_score(a['chosen'], c['chosen']):.3f} "
+                    f"| {adjusted_rand_score(c['chosen'], b['chosen']):.3f} |")
+        print(row, flush=True)
+    return apart
 
 
 if __name__ == "__main__":

@@ -197,6 +197,12 @@ def test_the_granularity_rule_breaks_near_ties_towards_the_finer_layer_and_keeps
     scores[99] = 1.05  # a steady layer that separates better than the finest wins over the brief one
     assert cluster.choose_level(brief, unit) == 1
     assert cluster.choose_level(cluster.Layers(stack.labels, np.array([0.0, 0.5, 0.49])), unit) == 2  # steady again
+    # a hair under the finest layer's score (within FINEST_BAND, its noise between near-identical fits) is
+    # coarse structure too; further under, it is not
+    scores.update({99: 0.8, 5: 1 - cluster.FINEST_BAND / 2})
+    assert cluster.choose_level(stack, unit) == 2
+    scores[5] = 1 - 2 * cluster.FINEST_BAND
+    assert cluster.choose_level(stack, unit) == 1
     monkeypatch.undo()
     few = np.vstack([labels[0], labels[1] % 2])  # 2 topics: below MIN_TOPICS, never the default
     assert cluster.MIN_TOPICS > 2 and cluster.choose_level(cluster.Layers(few, np.array([0.0, 1.0])), unit) == 0
