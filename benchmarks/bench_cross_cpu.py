@@ -21,7 +21,7 @@ that scale added (1e-7: far below the differences the two CPUs' vectors show, ab
 It shows how little it takes to move the default, on any corpus, in minutes (`--corpus` takes several).
 
     python benchmarks/bench_cross_cpu.py [--corpus m10] [--size 3000] [--precision int8] [--seeds 8]
-                                       [--cpu Haswell | --perturb 1e-7]
+                                       [--cpu Haswell | --perturb 1e-7 [--noise-seed 1]]
 """
 
 from __future__ import annotations
@@ -145,6 +145,7 @@ def main() -> None:
                         "fits target an AVX2 CPU's kernels whatever it is (EMULATED_ENV)")
     parser.add_argument("--perturb", type=float, help="no emulation: the other fit's vectors are this CPU's plus "
                         "Gaussian noise of this scale")
+    parser.add_argument("--noise-seed", type=int, default=1, help="--perturb: the noise's seed (another draw)")
     parser.add_argument("--embed-here", type=Path, help=argparse.SUPPRESS)  # the emulated process's job
     parser.add_argument("--fit-here", type=Path, help=argparse.SUPPRESS)  # a fitting process's job
     args = parser.parse_args()
@@ -167,8 +168,8 @@ def compare(name: str, args) -> list[int]:
     native = common.embeddings(corpus, precision=args.precision)  # int8: also exports the copy natively
     recipe = f"int8 ({int8.RECIPE})" if args.precision == "int8" else "fp32 (torch)"
     if args.perturb:
-        noise = np.random.default_rng(0).normal(0.0, args.perturb, native.shape)
-        other, there_env, where = (native + noise).astype(native.dtype), {}, f"perturbed by {args.perturb:g}"
+        noise = np.random.default_rng(args.noise_seed).normal(0.0, args.perturb, native.shape)
+        other, there_env, where = native + noise.astype(native.dtype), {}, f"perturbed by {args.perturb:g}"
     else:
         other, there_env, where = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir()), \
             EMULATED_ENV, f"on {args.cpu}"
