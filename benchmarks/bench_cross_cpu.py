@@ -169,13 +169,13 @@ def compare(name: str, args) -> list[int]:
     recipe = f"int8 ({int8.RECIPE})" if args.precision == "int8" else "fp32 (torch)"
     if args.perturb:
         noise = np.random.default_rng(args.noise_seed).normal(0.0, args.perturb, native.shape)
-        other, there_env, where = native + noise.astype(native.dtype), {}, f"perturbed by {args.perturb:g}"
+        other, there_env = native + noise.astype(native.dtype), {}
+        where, against = f"perturbed by {args.perturb:g}", f"the same perturbed by {args.perturb:g}"
     else:
-        other, there_env, where = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir()), \
-            EMULATED_ENV, f"on {args.cpu}"
+        other = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir())
+        there_env, where, against = EMULATED_ENV, f"on {args.cpu}", f"an emulated {args.cpu}'s"
     print(f"\n{common.LABELED[name].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, this "
-          f"CPU's vectors against {'the same ' + where if args.perturb else 'an emulated ' + args.cpu + ' one'}: "
-          f"{vector_differences(native, other)}\n")
+          f"CPU's vectors against {against}: {vector_differences(native, other)}\n")
     here = default_levels(native, corpus.texts, seeds, {})
     there = default_levels(other, corpus.texts, seeds, there_env)
     # this CPU's vectors with the other CPU's kernels: which of the two moved the fit

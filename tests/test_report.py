@@ -380,12 +380,13 @@ def test_batch_resumes_after_an_interruption_and_isolates_a_failing_corpus(tmp_p
                                                {"path": "tweets.parquet", "timestamp_col": "created_at"}]})
     outputs = tmp_path / "outputs"
 
-    # First run: interrupted (as by Ctrl-C) once the second report's notebook is running. The batch starts
-    # with Ctrl-C's default action, as from a terminal: a test run started in the background (`cmd &` in a
-    # script) ignores SIGINT, and its children would inherit that and finish the batch.
-    first = subprocess.Popen([sys.executable, "-m", "topiclab", "batch", str(batch)], cwd=tmp_path,
+    # First run: interrupted (as by Ctrl-C) once the second report's notebook is running. The batch takes
+    # Ctrl-C as from a terminal: a test run started in the background (`cmd &` in a script) ignores SIGINT,
+    # and its children would inherit that and finish the batch.
+    as_from_a_terminal = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                          "sys.argv[0] = 'topiclab'; runpy.run_module('topiclab', run_name='__main__')")
+    first = subprocess.Popen([sys.executable, "-c", as_from_a_terminal, "batch", str(batch)], cwd=tmp_path,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 1200  # a guard against a hung batch, not a timing
     while not ((outputs / "bbc" / "report.json").exists() and any((outputs / "tweets").glob(".report.*.partial.ipynb"))):
