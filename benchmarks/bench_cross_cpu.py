@@ -19,9 +19,12 @@ run only fits.
 `--perturb SCALE` needs no emulation: the "other CPU" is this one, fitting the vectors with Gaussian noise of
 that scale added (1e-7: far below the differences the two CPUs' vectors show, about a float32's last digits).
 It shows how little it takes to move the default, on any corpus, in minutes (`--corpus` takes several).
+`--level-votes 1 3` runs it with each setting of `topics.level_votes` and prints them side by side at the
+end: how many pairs of fits land on the same layer, a neighbouring one or further, and their topic counts'
+ratio and NMI change.
 
     python benchmarks/bench_cross_cpu.py [--corpus m10] [--size 3000] [--precision int8] [--seeds 8]
-                                       [--cpu Haswell | --perturb 1e-7 [--noise-seed 1]]
+                                       [--cpu Haswell | --perturb 1e-7 [--noise-seed 1]] [--level-votes 1 3]
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from topiclab.config import EmbeddingConfig
+from topiclab.config import EmbeddingConfig, RunConfig
 from topiclab.embed import default_cache_dir, embed_documents, int8
 
 import common
@@ -82,13 +85,14 @@ def embed_here(scratch: Path) -> None:
     np.save(scratch / "vectors.npy", vectors)
 
 
-def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict) -> list[dict]:
+def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict, level_votes: int) -> list[dict]:
     """Each seed's fit in a fresh process whose libraries target the CPU `env` names: its default topics
     (`chosen`), every saved layer of the documents (`layers`, finest first) and the chosen one's index."""
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         np.save(scratch / "vectors.npy", vectors)
-        (scratch / "fit.json").write_text(json.dumps({"texts": texts, "seeds": list(seeds)}))
+        (scratch / "fit.json").write_text(json.dumps({"texts": texts, "seeds": list(seeds),
+                                                      "level_votes": level_votes}))
         subprocess.run([sys.executable, __file__, "--fit-here", str(scratch)], check=True, env={**os.environ, **env})
         with np.load(scratch / "fits.npz") as saved:
             return [{"chosen": saved[f"chosen{i}"], "layers": saved[f"layers{i}"], "level": int(saved[f"level{i}"])}
@@ -96,13 +100,13 @@ def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict) -> l
 
 
 def fit_here(scratch: Path) -> None:
-    from topiclab.config import RunConfig
     from topiclab.pipeline import TopicModel
 
     job, vectors = json.loads((scratch / "fit.json").read_text()), np.load(scratch / "vectors.npy")
     fits = {}
     for i, seed in enumerate(job["seeds"]):
-        model = TopicModel(RunConfig.build(overrides={"seed": seed, "compute.cache": False}), progress=False)
+        model = TopicModel(RunConfig.build(overrides={"seed": seed, "compute.cache": False,
+                                                      "topics.level_votes": job["level_votes"]}), progress=False)
         model.fit(job["texts"], embeddings=vectors)
         fits.update({f"chosen{i}": model.topics_, f"layers{i}": model.layers_.labels, f"level{i}": model.level_})
     np.savez(scratch / "fits.npz", **fits)
@@ -146,21 +150,26 @@ def main() -> None:
     parser.add_argument("--perturb", type=float, help="no emulation: the other fit's vectors are this CPU's plus "
                         "Gaussian noise of this scale")
     parser.add_argument("--noise-seed", type=int, default=1, help="--perturb: the noise's seed (another draw)")
+    parser.add_argument("--level-votes", type=int, nargs="+", default=[RunConfig().topics.level_votes],
+                        help="topics.level_votes of the fits; several: each in turn, side by side in the summary")
     parser.add_argument("--embed-here", type=Path, help=argparse.SUPPRESS)  # the emulated process's job
     parser.add_argument("--fit-here", type=Path, help=argparse.SUPPRESS)  # a fitting process's job
     args = parser.parse_args()
     if args.embed_here or args.fit_here:
         return embed_here(args.embed_here) if args.embed_here else fit_here(args.fit_here)
-    apart = []
-    for name in args.corpus:
-        apart += compare(name, args)
-    print(f"\nThe other fit's default is this fit's chosen layer in {apart.count(0)} of {len(apart)} fits, "
-          f"a neighbouring layer in {apart.count(1)}, further in {sum(n > 1 for n in apart)}.")
+    pairs = {votes: [pair for name in args.corpus for pair in compare(name, args, votes)] for votes in args.level_votes}
+    print("\n| topics.level_votes | pairs of fits | same layer | neighbouring layer | further | topic counts within "
+          "1.5x | largest ratio | NMI change, median | NMI change, max |\n|---|---|---|---|---|---|---|---|---|")
+    for votes, found in pairs.items():
+        apart, ratio, change = (np.array([pair[key] for pair in found]) for key in ("apart", "ratio", "nmi_change"))
+        print(f"| {votes} | {len(found)} | {(apart == 0).sum()} | {(apart == 1).sum()} | {(apart > 1).sum()} "
+              f"| {(ratio <= 1.5).sum()} | {ratio.max():.1f} | {np.median(change):.3f} | {change.max():.3f} |")
 
 
-def compare(name: str, args) -> list[int]:
+def compare(name: str, args, level_votes: int) -> list[dict]:
     """Fit one corpus's sample here and on the other CPU (or perturbed) per seed; print the table, return
-    each seed's layers apart."""
+    per seed how many layers apart the two defaults are, the ratio of their topic counts and their NMI's
+    difference."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     corpus = common.labeled_sample(name, args.size, seed=1)
@@ -174,28 +183,30 @@ def compare(name: str, args) -> list[int]:
     else:
         other = emulated_vectors(corpus.texts, args.cpu, args.precision, default_cache_dir())
         there_env, where, against = EMULATED_ENV, f"on {args.cpu}", f"an emulated {args.cpu}'s"
-    print(f"\n{common.LABELED[name].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, this "
-          f"CPU's vectors against {against}: {vector_differences(native, other)}\n")
-    here = default_levels(native, corpus.texts, seeds, {})
-    there = default_levels(other, corpus.texts, seeds, there_env)
+    print(f"\n{common.LABELED[name].title}, {len(corpus.texts):,}-document sample (seed 1), {recipe}, "
+          f"topics.level_votes {level_votes}, this CPU's vectors against {against}: "
+          f"{vector_differences(native, other)}\n")
+    here = default_levels(native, corpus.texts, seeds, {}, level_votes)
+    there = default_levels(other, corpus.texts, seeds, there_env, level_votes)
     # this CPU's vectors with the other CPU's kernels: which of the two moved the fit
-    kernels_only = None if args.perturb else default_levels(native, corpus.texts, seeds, EMULATED_ENV)
+    kernels_only = None if args.perturb else default_levels(native, corpus.texts, seeds, EMULATED_ENV, level_votes)
     extra = "" if args.perturb else " ARI, same vectors, kernels differ | ARI, same kernels, vectors differ |"
     print(f"| seed | layers here | layers {where} | NMI here | NMI {where} | ARI between them | layers apart |{extra}")
     print("|---" * (7 if args.perturb else 9) + "|")
-    apart = []
+    pairs = []
     for i, (seed, a, b) in enumerate(zip(seeds, here, there)):
-        apart.append(max(layers_apart(a, b["chosen"]), layers_apart(b, a["chosen"])))
-        row = (f"| {seed} | {layer_counts(a)} | {layer_counts(b)} "
-               f"| {normalized_mutual_info_score(classes, a['chosen']):.3f} "
-               f"| {normalized_mutual_info_score(classes, b['chosen']):.3f} "
-               f"| {adjusted_rand_score(a['chosen'], b['chosen']):.3f} | {apart[-1]} |")
+        nmi = [normalized_mutual_info_score(classes, fit["chosen"]) for fit in (a, b)]
+        counts = sorted(topic_count(fit["chosen"]) for fit in (a, b))
+        pairs.append({"apart": max(layers_apart(a, b["chosen"]), layers_apart(b, a["chosen"])),
+                      "ratio": counts[1] / max(counts[0], 1), "nmi_change": abs(nmi[0] - nmi[1])})
+        row = (f"| {seed} | {layer_counts(a)} | {layer_counts(b)} | {nmi[0]:.3f} | {nmi[1]:.3f} "
+               f"| {adjusted_rand_score(a['chosen'], b['chosen']):.3f} | {pairs[-1]['apart']} |")
         if kernels_only is not None:
             c = kernels_only[i]
             row += (f" {adjusted_rand_score(a['chosen'], c['chosen']):.3f} "
                     f"| {adjusted_rand_score(c['chosen'], b['chosen']):.3f} |")
         print(row, flush=True)
-    return apart
+    return pairs
 
 
 if __name__ == "__main__":

@@ -55,7 +55,18 @@ def test_fit_learns_topics_words_and_a_reference(fitted, corpus):
     assert normalized_mutual_info_score(labels, fitted.topics_) > 0.5
     assert set(fitted.assigned_by_) <= {"cluster", "neighbors"}
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    assert fitted.level_ == fitted.layers_.choose(unit[fitted.layer_positions_])  # 'auto' reads the data
+    assert len(fitted.level_votes_) == CONFIG.topics.level_votes - 1 == 2
+    assert fitted.level_ == fitted.layers_.choose(unit[fitted.layer_positions_], fitted.level_votes_)  # 'auto' reads the data
+
+
+def test_layouts_with_other_seeds_vote_on_the_level(fitted, corpus):
+    texts, vectors, _ = corpus
+    alone = [TopicModel(CONFIG.with_overrides({"seed": CONFIG.seed + step, "topics.level_votes": 1})).fit(
+        texts, embeddings=vectors) for step in (100, 200)]
+    assert all(model.level_votes_ == [] for model in alone)
+    assert fitted.level_votes_ == [model.layers_.n_topics[model.level_] for model in alone]  # what each chose alone
+    fixed = TopicModel(CONFIG.with_overrides({"topics.level": 1})).fit(texts, embeddings=vectors)
+    assert fixed.level_ == 1 and fixed.level_votes_ == []  # a level given by number needs no vote
 
 
 def test_transform_agrees_with_the_fit_and_gives_honest_probabilities(fitted, corpus):
@@ -96,6 +107,7 @@ def test_save_and_load_without_pickles(fitted, corpus, tmp_path):
     loaded = TopicModel.load(folder)
     np.testing.assert_array_equal(loaded.predict(texts, embeddings=vectors), fitted.predict(texts, embeddings=vectors))
     assert loaded.topic_words_ == {t: [(w, round(s, 6)) for w, s in ws] for t, ws in fitted.topic_words_.items()}
+    assert loaded.level_votes_ == fitted.level_votes_  # so `set_level("auto")` gives the fit's level again
 
 
 def test_a_pickle_in_place_of_the_model_is_refused(tmp_path):
@@ -120,6 +132,10 @@ def test_a_damaged_model_gives_a_clear_error(fitted, tmp_path):
     state["format"] = 99
     (folder / "model.json").write_text(json.dumps(state))
     with pytest.raises(RunError, match="newer topiclab"):
+        TopicModel.load(folder)
+    state.update(format=1, level_votes=["many"])
+    (folder / "model.json").write_text(json.dumps(state))
+    with pytest.raises(RunError, match="incomplete or inconsistent"):
         TopicModel.load(folder)
 
 

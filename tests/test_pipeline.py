@@ -226,3 +226,17 @@ def test_broad_groups_let_a_layer_just_under_the_finest_one_count_as_coarse_stru
     assert cluster.choose_level(stack, unit) == 2
     scores[5] = 1 - 2 * cluster.NEAR_FINEST  # but not from further under it
     assert cluster.choose_level(stack, unit) == 1
+
+
+def test_the_level_is_the_layer_nearest_the_median_of_the_layouts_choices():
+    from topiclab.pipeline import cluster
+
+    n_topics = [120, 60, 30, 12, 6]
+    labels = np.vstack([np.arange(240) % k for k in n_topics])
+    stack = cluster.Layers(labels, np.zeros(len(n_topics)))
+    assert cluster.voted_level(stack, 2, []) == 2  # no votes: this layout's choice
+    assert cluster.voted_level(stack, 2, [12, 14]) == 3  # outvoted: the median, 12 topics
+    assert cluster.voted_level(stack, 2, [12, 55]) == 2  # median 30: its own
+    assert cluster.voted_level(stack, 0, [6, 9]) == 3  # nearest by ratio: 12 is 1.33x the median 9, 6 is 1.5x
+    pair = cluster.Layers(np.vstack([np.arange(240) % 24, np.arange(240) % 6]), np.zeros(2))
+    assert cluster.voted_level(pair, 1, [12, 12]) == 1 and cluster.voted_level(pair, 0, [12, 12]) == 0  # 2x either way

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
+from typer.testing import CliRunner
 
 from topiclab import fit_run, load_run
+from topiclab.cli import app
 from topiclab.errors import ConfigError
 from topiclab.search import search, search_topics
 from topiclab.workflow import merge, move, set_level, split, update_run
@@ -197,7 +199,10 @@ def test_levels_switch_without_refitting(bbc_small, tmp_path):
     switched = set_level(run.path, 0)
     assert len(switched.topics) == finest and switched.levels["chosen"].tolist()[0]
     back = set_level(run.path, "auto")
-    np.testing.assert_array_equal(back.documents["topic"], run.documents["topic"])
+    np.testing.assert_array_equal(back.documents["topic"], run.documents["topic"])  # the saved votes decide again
+    votes = run.manifest["clustering"]["level_votes"]
+    listed = CliRunner().invoke(app, ["levels", str(run.path)])
+    assert len(votes) == 2 and f"2 other layouts' ({votes[0]}, {votes[1]} topics" in listed.output
 
 
 def test_search_by_words_and_meaning(fitted_run):

@@ -60,9 +60,9 @@ class TopicModel(BaseEstimator):
     Learned: `state_` (a `TopicState`), read through `topics_`, `probabilities_`, `assigned_by_` per fitted
     document; `topic_ids_`, `topic_sizes_`, `topic_words_`, `topic_names_`, `topic_embeddings_`,
     `representative_docs_`, `lineage_` per topic; `layers_` (clusterings of the documents at
-    `layer_positions_`, finest first) and `level_` (the one chosen), `reference_` (the voters for new
-    documents), `term_counts_`, `fit_sample_` (the documents the reduction was fitted on), `stage_seconds_`,
-    `updates_`. Fit-time only (not saved): `state_.layout` (graph, coordinates and each document's nearest
+    `layer_positions_`, finest first), `level_` (the one chosen) and `level_votes_` (the topic counts other
+    layouts chose), `reference_` (the voters for new documents), `term_counts_`, `fit_sample_` (the documents
+    the reduction was fitted on), `stage_seconds_`, `updates_`. Fit-time only (not saved): `state_.layout` (graph, coordinates and each document's nearest
     reference documents), which lays out document maps.
     """
 
@@ -79,6 +79,7 @@ class TopicModel(BaseEstimator):
     lineage_ = _learned("lineage")
     layers_ = _learned("layers")
     level_ = _learned("level")
+    level_votes_ = _learned("level_votes")
     layer_positions_ = _learned("layer_positions")
     fit_sample_ = _learned("fit_sample")
     reference_ = _learned("reference")
@@ -175,9 +176,13 @@ class TopicModel(BaseEstimator):
                     layers = steps.cached_layers(coords[in_sample], graph_key, config, cache)
             else:  # nothing left to cluster: zero-shot names or known labels cover the corpus
                 layers = Layers(np.full((1, len(clusterable)), -1, np.int32), np.zeros(1))
+        with watch("level votes"):
+            votes = [] if len(layers.labels) < 2 else steps.level_votes(
+                reduced_input[sample], graph, graph_key, known, in_sample, reduced_input[clusterable], config, cache,
+                show)
         clustering = {
-            "layers": layers, "level": steps.choose_level(layers, reduced_input[clusterable], config),
-            "layer_positions": clusterable, "fit_sample": sample, "zero_shot_vectors": zero_shot_vectors,
+            "layers": layers, "level": steps.choose_level(layers, reduced_input[clusterable], config, votes),
+            "level_votes": votes, "layer_positions": clusterable, "fit_sample": sample, "zero_shot_vectors": zero_shot_vectors,
             "novelty_threshold": float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1
             else 0.0}
         with watch("assign"):
@@ -232,7 +237,8 @@ class TopicModel(BaseEstimator):
         unit = normalize(embeddings)
         plan, zero_shot_vectors = self._guidance(texts, unit, y, config)
         plan.seed_matches = old.seed_matches
-        clustering = {"layers": old.layers, "level": steps.choose_level(old.layers, unit[old.layer_positions], config),
+        clustering = {"layers": old.layers, "level_votes": old.level_votes,
+                      "level": steps.choose_level(old.layers, unit[old.layer_positions], config, old.level_votes),
                       "layer_positions": old.layer_positions, "fit_sample": old.fit_sample,
                       "zero_shot_vectors": zero_shot_vectors, "novelty_threshold": old.novelty_threshold}
         reduction = None if old.layout is None else (old.layout.graph, old.layout.coords, old.layout.reduction_key)

@@ -1,7 +1,8 @@
 """The fit's steps as functions of the settings, each cached where it is costly: the neighbour graph, the
-UMAP reduction, the cluster layers, the choice of layer, topics from clusters and guidance, the vote that
-gives the other documents their topics, and the clustering of a subset of documents (a topic being split,
-documents an update found novel). `TopicModel.fit` strings them together; maps and edits reuse them.
+UMAP reduction, the cluster layers, the level votes of other layouts, the choice of layer, topics from
+clusters and guidance, the neighbour vote that gives the other documents their topics, and the clustering
+of a subset of documents (a topic being split, documents an update found novel). `TopicModel.fit` strings
+them together; maps and edits reuse them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from topiclab.progress import stage
 
 #: Fewer documents than this cannot form topics.
 MIN_DOCUMENTS = 20
+#: The level votes' layouts use the fit's seed plus this times their number.
+VOTE_SEED_STEP = 100
 
 
 def check_inputs(texts: list[str], embeddings: np.ndarray) -> None:
@@ -73,6 +76,25 @@ def cached_layers(coords: np.ndarray, graph_key: dict, config: RunConfig, cache:
     return Layers(arrays["labels"], arrays["persistence"])
 
 
+def level_votes(vectors: np.ndarray, graph, graph_key: dict, known: Optional[np.ndarray], in_sample: np.ndarray,
+                unit: np.ndarray, config: RunConfig, cache: ReductionCache, show: bool) -> list[int]:
+    """The topic counts the granularity rule chooses on `topics.level_votes - 1` more layouts of the fit
+    sample's graph (other seeds), each cached like the fit's own (`unit`: the clustered documents' vectors);
+    none when the level is fixed. See `cluster.voted_level`."""
+    if config.topics.level != "auto":
+        return []
+    counts = []
+    for vote in range(1, config.topics.level_votes):
+        seed = (config.seed + VOTE_SEED_STEP * vote) % 2**31
+        voter = config.model_copy(update={"seed": seed})
+        key = {**graph_key, "layout_seed": seed}
+        with stage(f"Level vote {vote} of {config.topics.level_votes - 1}: another layout", show):
+            coords = cached_reduction(vectors, graph, key, known, voter, cache, False)
+            layers = cached_layers(coords[in_sample], key, voter, cache)
+        counts.append(layers.n_topics[layers.choose(unit)])
+    return counts
+
+
 def cluster_subset(unit: np.ndarray, config: RunConfig, min_dist: float) -> np.ndarray:
     """Clusters among some documents alone (a topic to split, an update's novel documents): their own graph,
     reduction and layer search, at the most persistent layer (-1: in no cluster)."""
@@ -83,10 +105,11 @@ def cluster_subset(unit: np.ndarray, config: RunConfig, min_dist: float) -> np.n
     return layers.labels[layers.most_persistent()]
 
 
-def choose_level(layers: Layers, unit_vectors: np.ndarray, config: RunConfig) -> int:
+def choose_level(layers: Layers, unit_vectors: np.ndarray, config: RunConfig, votes: list[int]) -> int:
+    """`topics.level`, checked against the layers; 'auto': the rule's choice given the level `votes`."""
     level = config.topics.level
     if level == "auto":
-        return layers.choose(unit_vectors)
+        return layers.choose(unit_vectors, votes)
     if level >= len(layers.labels):
         raise ConfigError(f"topics.level is {level}, but this corpus has {len(layers.labels)} layers "
                           f"(0 to {len(layers.labels) - 1}, with {layers.n_topics} topics).")

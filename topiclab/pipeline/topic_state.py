@@ -55,6 +55,7 @@ class TopicState:
     layer_positions: np.ndarray    # the documents the layers cluster
     fit_sample: np.ndarray         # the documents the reduction was fitted on
     novelty_threshold: float
+    level_votes: list[int] = field(default_factory=list)  # topic counts other layouts chose (cluster.voted_level)
     topic_names: dict[int, str] = field(default_factory=dict)
     topic_kinds: dict[int, str] = field(default_factory=dict)
     seed_matches: dict[int, int] = field(default_factory=dict)
@@ -236,6 +237,7 @@ class TopicState:
         facts = {
             "level": int(self.level),
             "novelty_threshold": float(self.novelty_threshold),
+            "level_votes": [int(count) for count in self.level_votes],
             "n_documents": int(self.n_documents),
             "topic_ids": [int(t) for t in self.topic_ids],
             "topic_sizes": {str(t): int(n) for t, n in self.topic_sizes.items()},
@@ -288,7 +290,9 @@ class TopicState:
                                 n_neighbors=facts["reference_neighbors"]),
             layers=Layers(arrays["layers"], arrays["persistence"]), level=facts["level"],
             layer_positions=arrays["layer_positions"], fit_sample=arrays["fit_sample"],
-            novelty_threshold=facts["novelty_threshold"], topic_names=ints(facts["topic_names"]),
+            novelty_threshold=facts["novelty_threshold"],
+            level_votes=[int(count) for count in facts.get("level_votes", [])],  # none in runs saved before them
+            topic_names=ints(facts["topic_names"]),
             topic_kinds=ints(facts["topic_kinds"]), seed_matches=ints(facts["seed_matches"]),
             zero_shot_vectors=arrays.get("zero_shot_vectors"), zero_shot_names=facts.get("zero_shot_names", {}),
             lineage=ints(facts["lineage"]),

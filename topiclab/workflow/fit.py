@@ -142,6 +142,7 @@ def manifest(name: str, corpus: Corpus, config: RunConfig, embedding: dict, seco
                      if sample < len(corpus) else "every document was in the fit"),
             "levels": model.layers_.n_topics,
             "level": int(model.level_),
+            "level_votes": [int(count) for count in model.level_votes_],
             "reference_documents": int(len(model.reference_.topics)),
             "assigned_by": {key: int((model.assigned_by_ == key).sum()) for key in np.unique(model.assigned_by_)},
             "seed_words_matched": {str(k): v for k, v in model.seed_matches_.items()},
