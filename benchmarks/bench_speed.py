@@ -5,7 +5,9 @@ Cases (shared corpora, ../shared/data): 3,000 M10 titles and 20 Newsgroups with 
 WordNet glosses and 607,602 PyPI summaries with the static wordllama embedder. For each case and round:
   - BERTopic: its own embedding (sentence-transformers fp32, or WordLlama's embed) then `BERTopic().fit_transform`;
   - topiclab cold: `topiclab fit` with an empty cache folder (embedding, clustering, labels, 2D/3D maps, save);
-    only MiniLM's int8 copy, exported once per machine, is linked into it beforehand;
+    only MiniLM's int8 copy, exported once per machine, is linked into it beforehand; once more with one
+    layout choosing the level (`topics.level_votes=1`) instead of three, in a cache folder of its own: what
+    the level vote costs;
   - topiclab re-fits on the warm cache after changing a clustering setting (clustering.evoc.min_samples) and a topic
     setting (topics.level=0), which re-use the embeddings, the reduction and the map layouts: each as a new
     `topiclab fit` process, and from Python in a session that has fitted once already (a notebook).
@@ -34,6 +36,8 @@ CASES = {
     "wordnet": ("wordnet_glosses.parquet", None, "wordllama"),
     "pypi": ("pypi_summaries.parquet", None, "wordllama"),
 }
+#: The cold fit with one layout choosing the level instead of the default's vote of three (its cost).
+ONE_LAYOUT = "topiclab: cold fit, one layout (topics.level_votes=1)"
 REFITS = {"refit: clustering setting": ["--set", "clustering.evoc.min_samples=8"], "refit: topic setting": ["--level", "0"]}
 #: The same changes from Python in a session that has fitted once already (a notebook): no start-up, no imports.
 WARM_REFITS = {"refit in a session: clustering setting": {"clustering.evoc.min_samples": 8},
@@ -143,13 +147,15 @@ def measure(case: str, rounds: int, folder: Path, bertopic: bool = True) -> list
     model = CASES[case][2]
     results: dict[str, list[dict]] = {}
     for round_ in range(rounds):
-        cache, output = Path(tempfile.mkdtemp(dir=folder)), Path(tempfile.mkdtemp(dir=folder))
-        (cache / "onnx").symlink_to(exported_models(folder))
-        runs = {"plain BERTopic: embed + fit": ("bertopic", [])} if bertopic else {}
-        runs["topiclab: cold fit, maps included"] = ("topiclab", [])
-        runs.update({name: ("topiclab", args) for name, args in REFITS.items()})
-        for name, (kind, extra) in runs.items():  # BERTopic first, then topiclab cold, then its re-fits
-            result = run_child(kind, path, model, cache, output, extra)
+        cache, output, lone = (Path(tempfile.mkdtemp(dir=folder)) for _ in range(3))
+        for empty in (cache, lone):
+            (empty / "onnx").symlink_to(exported_models(folder))
+        runs = {"plain BERTopic: embed + fit": ("bertopic", [], cache)} if bertopic else {}
+        runs[ONE_LAYOUT] = ("topiclab", ["--set", "topics.level_votes=1"], lone)  # a cache of its own: cold too
+        runs["topiclab: cold fit, maps included"] = ("topiclab", [], cache)
+        runs.update({name: ("topiclab", args, cache) for name, args in REFITS.items()})
+        for name, (kind, extra, where) in runs.items():  # BERTopic first, then topiclab cold, then its re-fits
+            result = run_child(kind, path, model, where, output, extra)
             results.setdefault(name, []).append(result)
             print(f"  {case} round {round_ + 1} {name}: {result['seconds']:.1f} s, {result['max_rss_gb']:.2f} GB",
                   flush=True)

@@ -240,3 +240,5 @@ def test_the_level_is_the_layer_nearest_the_median_of_the_layouts_choices():
     assert cluster.voted_level(stack, 0, [6, 9]) == 3  # nearest by ratio: 12 is 1.33x the median 9, 6 is 1.5x
     pair = cluster.Layers(np.vstack([np.arange(240) % 24, np.arange(240) % 6]), np.zeros(2))
     assert cluster.voted_level(pair, 1, [12, 12]) == 1 and cluster.voted_level(pair, 0, [12, 12]) == 0  # 2x either way
+    many = cluster.Layers(np.vstack([np.arange(480) % 160, np.arange(480) % 100]), np.zeros(2))
+    assert cluster.MAX_TOPICS < 160 and cluster.voted_level(many, 1, [150, 150]) == 1  # candidates only
