@@ -85,7 +85,7 @@ def embed_here(scratch: Path) -> None:
     np.save(scratch / "vectors.npy", vectors)
 
 
-def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict, level_votes: int) -> list[dict]:
+def default_levels(vectors: np.ndarray, texts: list[str], seeds, env: dict, level_votes) -> list[dict]:
     """Each seed's fit in a fresh process whose libraries target the CPU `env` names: its default topics
     (`chosen`), every saved layer of the documents (`layers`, finest first) and the chosen one's index."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -150,7 +150,8 @@ def main() -> None:
     parser.add_argument("--perturb", type=float, help="no emulation: the other fit's vectors are this CPU's plus "
                         "Gaussian noise of this scale")
     parser.add_argument("--noise-seed", type=int, default=1, help="--perturb: the noise's seed (another draw)")
-    parser.add_argument("--level-votes", type=int, nargs="+", default=[RunConfig().topics.level_votes],
+    parser.add_argument("--level-votes", type=lambda votes: votes if votes == "auto" else int(votes), nargs="+",
+                        default=[RunConfig().topics.level_votes],
                         help="topics.level_votes of the fits; several: each in turn, side by side in the summary")
     parser.add_argument("--embed-here", type=Path, help=argparse.SUPPRESS)  # the emulated process's job
     parser.add_argument("--fit-here", type=Path, help=argparse.SUPPRESS)  # a fitting process's job
@@ -166,7 +167,7 @@ def main() -> None:
               f"| {(ratio <= 1.5).sum()} | {ratio.max():.1f} | {np.median(change):.3f} | {change.max():.3f} |")
 
 
-def compare(name: str, args, level_votes: int) -> list[dict]:
+def compare(name: str, args, level_votes) -> list[dict]:
     """Fit one corpus's sample here and on the other CPU (or perturbed) per seed; print the table, return
     per seed how many layers apart the two defaults are, the ratio of their topic counts and their NMI's
     difference."""

@@ -47,6 +47,7 @@ def test_cli_style_override_values_are_parsed_as_yaml():
     ({"umap.neighbours": 5}, r"umap\.neighbours: unknown setting"),
     ({"topics.nr_topics": 1}, r"topics\.nr_topics: Input should be greater than or equal to 2"),
     ({"topics.level": -1}, r"topics\.level: .*'auto' or a layer number >= 0"),
+    ({"topics.level_votes": 0}, r"topics\.level_votes: .*'auto' or a number of layouts from 1 to 9"),
     ({"topics.zero_shot": ["Sport", "sport"]}, r"names a zero-shot topic twice"),
     ({"compute.fit_sample": 10}, r"compute\.fit_sample: Input should be greater than or equal to 1000"),
 ])

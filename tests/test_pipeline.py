@@ -30,7 +30,7 @@ def test_run_directory_holds_every_artifact(fitted_run_dir):
     assert topics["size"].sum() == 300
     manifest = json.loads((fitted_run_dir / "manifest.json").read_text())
     assert manifest["corpus"]["n_documents"] == 300 and manifest["seed"] == 42
-    assert {"embed", "neighbors", "reduce", "cluster", "assign", "words", "project", "metrics"} <= set(manifest["seconds"])
+    assert {"embed", "neighbors", "reduce", "cluster", "votes", "assign", "words", "project", "metrics"} <= set(manifest["seconds"])
     assert {"umap-learn", "hdbscan", "evoc", "numpy"} <= set(manifest["versions"])
     assert manifest["clustering"]["sampled"] is False and manifest["clustering"]["fit_sample"] == 300
     assert {"n_topics", "outlier_share", "npmi", "diversity", "nmi", "ari"} <= set(manifest["metrics"])
@@ -242,3 +242,13 @@ def test_the_level_is_the_layer_nearest_the_median_of_the_layouts_choices():
     assert cluster.voted_level(pair, 1, [12, 12]) == 1 and cluster.voted_level(pair, 0, [12, 12]) == 0  # 2x either way
     many = cluster.Layers(np.vstack([np.arange(480) % 160, np.arange(480) % 100]), np.zeros(2))
     assert cluster.MAX_TOPICS < 160 and cluster.voted_level(many, 1, [150, 150]) == 1  # candidates only
+
+
+def test_three_layouts_vote_on_small_samples_and_one_chooses_on_large_ones():
+    from topiclab.config import RunConfig
+    from topiclab.pipeline.steps import VOTED_SAMPLE, layouts_voting
+
+    auto = RunConfig()
+    assert layouts_voting(auto, 3_000) == layouts_voting(auto, VOTED_SAMPLE) == 3
+    assert layouts_voting(auto, VOTED_SAMPLE + 1) == 1  # two more UMAP layouts of 50,000 documents cost too much
+    assert layouts_voting(RunConfig.build(overrides={"topics.level_votes": 5}), 50_000) == 5  # unless asked for

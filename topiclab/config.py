@@ -176,12 +176,12 @@ class TopicsConfig(_Section):
     level: Union[int, Literal["auto"]] = Field(
         "auto", description="Which layer of the cluster tree gives the topics: 'auto' (the granularity rule's choice), "
                             "or a layer number (0 = finest); `topiclab levels RUN` lists them.")
-    level_votes: int = Field(
-        3, ge=1, le=9, description="Layouts of the fit sample (its seed, then seed + 100, + 200, ...) whose 'auto' "
-                                   "choices vote on the level: the run takes its layer nearest the median topic "
-                                   "count, so a level on the edge of the rule does not flip with the last digits "
-                                   "of the vectors (another CPU). 1: this layout's choice alone; each vote costs "
-                                   "one more UMAP layout and layer search on a cold fit (cached after).")
+    level_votes: Union[int, Literal["auto"]] = Field(
+        "auto", description="Layouts of the fit sample (its seed, then seed + 100, + 200, ...) whose 'auto' choices "
+                            "vote on the level: the run takes its layer nearest the median topic count, so one "
+                            "outlying layout (a seed, another CPU's last digits) does not decide it. 1: this "
+                            "layout's choice alone; each vote costs one more UMAP layout and layer search on a "
+                            "cold fit (cached after). 'auto': 3 up to 20,000 sampled documents, else 1.")
     outlier_reduction: Literal["none", "neighbors", "centroids"] = Field(
         "neighbors", description="How documents in no cluster get a topic: 'neighbors' (vote of their nearest "
                                  "documents, the same rule new documents follow), 'centroids' (nearest topic "
@@ -206,6 +206,13 @@ class TopicsConfig(_Section):
     def _layer(cls, value: Union[int, str]) -> Union[int, str]:
         if isinstance(value, int) and value < 0:
             raise ValueError("must be 'auto' or a layer number >= 0")
+        return value
+
+    @field_validator("level_votes")
+    @classmethod
+    def _votes(cls, value: Union[int, str]) -> Union[int, str]:
+        if isinstance(value, int) and not 1 <= value <= 9:
+            raise ValueError("must be 'auto' or a number of layouts from 1 to 9")
         return value
 
     @field_validator("outlier_reduction", mode="before")

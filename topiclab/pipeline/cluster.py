@@ -36,9 +36,10 @@ scan stays saved, one `topiclab levels` away).
 The rule reads one UMAP layout, and a layout moves with the seed and with the last digits of the vectors
 (another CPU's kernels give such vectors): a corpus whose layers sit near one of the rule's thresholds lands
 on one side or the other by chance (M10's 3k sample: 12 topics on one fit, 5 on the same vectors plus
-noise of 1e-7). So `topics.level_votes` (3) layouts of the same neighbour graph, with the seed and seed +
-100, + 200, each choose by the rule, and the run takes its own candidate layer nearest the median of their
-topic counts (`voted_level`): one outlying layout no longer decides. Measured (bench_quality.py --spread,
+noise of 1e-7). So `topics.level_votes` layouts of the same neighbour graph (by default 3 on fit samples of
+up to 20,000 documents, where they cost seconds), with the seed and seed + 100, + 200, each choose by the
+rule, and the run takes its own candidate layer nearest the median of their topic counts (`voted_level`):
+one outlying layout no longer decides. Measured (bench_quality.py --spread,
 bench_cross_cpu.py --perturb --level-votes 1 3): on the 88 sample fits of the spread table the two M10
 3k fits at 5 and 6 topics (0.07-0.09 NMI under their best level) took 17 and 12, misses stayed at 6 of 88
 (others moved a layer either way), and every fit scored above plain BERTopic (87 before); over 96 pairs of

@@ -62,8 +62,8 @@ class TopicModel(BaseEstimator):
     `representative_docs_`, `lineage_` per topic; `layers_` (clusterings of the documents at
     `layer_positions_`, finest first), `level_` (the one chosen) and `level_votes_` (the topic counts other
     layouts chose), `reference_` (the voters for new documents), `term_counts_`, `fit_sample_` (the documents
-    the reduction was fitted on), `stage_seconds_`, `updates_`. Fit-time only (not saved): `state_.layout` (graph, coordinates and each document's nearest
-    reference documents), which lays out document maps.
+    the reduction was fitted on), `stage_seconds_`, `updates_`. Fit-time only (not saved): `state_.layout`
+    (graph, coordinates and each document's nearest reference documents), which lays out document maps.
     """
 
     topics_ = _learned("topics")
@@ -176,13 +176,14 @@ class TopicModel(BaseEstimator):
                     layers = steps.cached_layers(coords[in_sample], graph_key, config, cache)
             else:  # nothing left to cluster: zero-shot names or known labels cover the corpus
                 layers = Layers(np.full((1, len(clusterable)), -1, np.int32), np.zeros(1))
-        with watch("level votes"):
+        with watch("votes"):  # other layouts' choices of level (none for a single layer or a fixed level)
             votes = [] if len(layers.labels) < 2 else steps.level_votes(
                 reduced_input[sample], graph, graph_key, known, in_sample, reduced_input[clusterable], config, cache,
                 show)
         clustering = {
             "layers": layers, "level": steps.choose_level(layers, reduced_input[clusterable], config, votes),
-            "level_votes": votes, "layer_positions": clusterable, "fit_sample": sample, "zero_shot_vectors": zero_shot_vectors,
+            "level_votes": votes, "layer_positions": clusterable, "fit_sample": sample,
+            "zero_shot_vectors": zero_shot_vectors,
             "novelty_threshold": float(np.quantile(graph[1][:, 1], NOVELTY_QUANTILE)) if graph[1].shape[1] > 1
             else 0.0}
         with watch("assign"):
