@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from topiclab import fit_run, load_run
 from topiclab.cli import app
 from topiclab.errors import ConfigError
+from topiclab.report.tables import LEVELS_NOTE, levels_note
 from topiclab.search import search, search_topics
 from topiclab.workflow import merge, move, set_level, split, update_run
 
@@ -203,6 +204,11 @@ def test_levels_switch_without_refitting(bbc_small, tmp_path):
     votes = run.manifest["clustering"]["level_votes"]
     listed = CliRunner().invoke(app, ["levels", str(run.path)])
     assert len(votes) == 2 and f"2 other layouts' ({votes[0]}, {votes[1]} topics" in listed.output
+    assert run.level_votes == votes and f"3 UMAP layouts chose (the others: {votes[0]}, {votes[1]})" in levels_note(run)
+    run.manifest["clustering"]["level_votes"] = ["<b>many</b>", 2.5, votes[0]]  # a run folder is data
+    assert run.level_votes == [votes[0]]
+    run.manifest["clustering"] = ["not", "a", "section"]
+    assert run.level_votes == [] and levels_note(run) == LEVELS_NOTE
 
 
 def test_search_by_words_and_meaning(fitted_run):

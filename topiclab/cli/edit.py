@@ -36,8 +36,7 @@ def levels(
     typer.echo("level  topics  persistence")
     for row in run.levels.itertuples():
         typer.echo(f"{row.level:>5}  {row.topics:>6}  {row.persistence:>11.1f}" + ("  (chosen)" if row.chosen else ""))
-    votes = run.manifest.get("clustering", {}).get("level_votes")
-    votes = [count for count in votes if isinstance(count, int)] if isinstance(votes, list) else []  # a file's data
+    votes = run.level_votes
     if votes:
         typer.echo(f"'auto' took the layer nearest the median of this layout's choice and {len(votes)} other "
                    f"layouts' ({', '.join(map(str, votes))} topics; topics.level_votes).")

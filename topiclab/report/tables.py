@@ -143,6 +143,17 @@ LEVELS_NOTE = ("Persistence: how steady a level's clusters stay as the minimum c
                "persistence score, so its cell is blank.")
 
 
+def levels_note(run: TopicRun) -> str:
+    """LEVELS_NOTE, and how the level used was chosen when several layouts voted on it (plain text: the
+    caller escapes it)."""
+    votes = run.level_votes
+    if not votes:
+        return LEVELS_NOTE
+    return (f"{LEVELS_NOTE} The level used is this layout's layer nearest the median of the topic counts that "
+            f"{len(votes) + 1} UMAP layouts chose (the others: {', '.join(map(str, votes))}), so that one "
+            "outlying layout does not decide it (topics.level_votes).")
+
+
 def levels_table(run: TopicRun) -> pd.DataFrame:
     """The granularities the fit found, finest first, and the one the run uses. A level without a persistence
     score (EVoC's base layer, scored 0) shows a blank, explained by LEVELS_NOTE."""

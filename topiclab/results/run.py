@@ -60,6 +60,14 @@ class TopicRun:
         return self.manifest.get("metrics", {})
 
     @property
+    def level_votes(self) -> list[int]:
+        """The topic counts the other UMAP layouts chose for the level (`topics.level_votes`), from the manifest:
+        integers only, since a run folder is data."""
+        clustering = self.manifest.get("clustering")
+        votes = clustering.get("level_votes") if isinstance(clustering, dict) else None
+        return [count for count in votes if type(count) is int] if isinstance(votes, list) else []
+
+    @property
     def topic_labels(self) -> dict[int, str]:
         return dict(zip(self.topics["topic"].astype(int), self.topics["label"]))
 
