@@ -107,9 +107,16 @@ class Layers:
         """The layer with the largest total persistence; ties go to the finer layer."""
         return int(np.argmax(self.persistence))
 
-    def nearest_to(self, n_topics: int) -> int:
-        """The layer whose number of topics is closest to `n_topics` (ties: the finer one)."""
-        return int(np.argmin([abs(count - n_topics) for count in self.n_topics]))
+    def candidates(self) -> list[int]:
+        """The layers the default may be: those of MIN_TOPICS to MAX_TOPICS topics."""
+        return [i for i, k in enumerate(self.n_topics) if MIN_TOPICS <= k <= MAX_TOPICS]
+
+    def nearest_to(self, n_topics: float, near: int) -> int:
+        """The candidate layer (any layer when none is) whose number of topics is closest to `n_topics` by ratio;
+        ties: the one nearer layer `near`."""
+        counts = self.n_topics
+        return min(self.candidates() or range(len(counts)),
+                   key=lambda i: (abs(np.log(max(counts[i], 1) / n_topics)), abs(i - near)))
 
 
 def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
@@ -117,8 +124,7 @@ def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
     finest layer saved (`structure_bar`), the finest candidate; else, among the candidates that do and are
     `steady_enough` (all of them when none is), the finest whose `separation_score` is within TIE of the
     best. Without candidates: the most persistent layer."""
-    counts = layers.n_topics
-    candidates = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS]
+    counts, candidates = layers.n_topics, layers.candidates()
     if not candidates:
         return layers.most_persistent()
     scores = {i: separation_score(unit_vectors, layers.labels[i]) for i in candidates}
@@ -133,15 +139,10 @@ def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
 
 
 def voted_level(layers: Layers, own: int, votes: Sequence[int]) -> int:
-    """The candidate layer (MIN_TOPICS to MAX_TOPICS topics, any layer when none is) whose topic count is
-    nearest, by ratio, the median of this layout's choice (layer `own`) and the topic counts other layouts
-    chose; a tie goes to the layer nearer `own`. Without votes: `own`."""
-    counts = layers.n_topics
-    target = float(np.median([counts[own], *votes]))
-    if not votes or target < 1:
-        return own
-    layers_in_range = [i for i, k in enumerate(counts) if MIN_TOPICS <= k <= MAX_TOPICS] or range(len(counts))
-    return min(layers_in_range, key=lambda i: (abs(np.log(max(counts[i], 1) / target)), abs(i - own)))
+    """The candidate layer nearest the median of the topic counts of this layout's choice (layer `own`) and of
+    the other layouts' choices (`Layers.nearest_to`). Without votes: `own`."""
+    target = float(np.median([layers.n_topics[own], *votes])) if votes else 0.0
+    return layers.nearest_to(target, near=own) if target >= 1 else own
 
 
 def structure_bar(layers: Layers, unit_vectors: np.ndarray, finest: float) -> float:

@@ -81,9 +81,9 @@ def cached_layers(coords: np.ndarray, graph_key: dict, config: RunConfig, cache:
 
 def level_votes(vectors: np.ndarray, graph, graph_key: dict, known: Optional[np.ndarray], in_sample: np.ndarray,
                 unit: np.ndarray, config: RunConfig, cache: ReductionCache, show: bool) -> list[int]:
-    """The topic counts the granularity rule chooses on `topics.level_votes - 1` more layouts of the fit
-    sample's graph (other seeds), each cached like the fit's own (`unit`: the clustered documents' vectors);
-    none when the level is fixed. See `cluster.voted_level`."""
+    """The topic counts the granularity rule chooses on the further layouts of the fit sample's graph that
+    `layouts_voting` asks for (other seeds), each cached like the fit's own (`unit`: the clustered documents'
+    vectors); none when the level is fixed. See `cluster.voted_level`."""
     if config.topics.level != "auto":
         return []
     counts, n_votes = [], layouts_voting(config, len(vectors))
