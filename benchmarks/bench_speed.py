@@ -7,7 +7,7 @@ WordNet glosses and 607,602 PyPI summaries with the static wordllama embedder. F
   - topiclab cold: `topiclab fit` with an empty cache folder (embedding, clustering, labels, 2D/3D maps, save);
     only MiniLM's int8 copy, exported once per machine, is linked into it beforehand; once more, in a cache
     folder of its own, with the number of layouts choosing the level (`topics.level_votes`) that the default
-    does not take for the case (1 where it takes 3, up to 20,000 documents; 3 above): what the vote costs;
+    does not take for the case (1 where it takes 5, up to 20,000 documents; 5 above): what the vote costs;
   - topiclab re-fits on the warm cache after changing a clustering setting (clustering.evoc.min_samples) and a topic
     setting (topics.level=0), which re-use the embeddings, the reduction and the map layouts: each as a new
     `topiclab fit` process, and from Python in a session that has fitted once already (a notebook).
@@ -60,15 +60,16 @@ def corpus_file(case: str, folder: Path) -> Path:
 
 def other_votes(path: Path) -> int:
     """The number of layouts choosing the level that the default does not use on this corpus (the level vote
-    runs three on fit samples of up to 20,000 documents, one above): measured beside the default, its cost."""
+    runs AUTO_VOTES layouts on fit samples of up to VOTED_SAMPLE documents, one above): measured beside the default,
+    its cost."""
     import pyarrow.parquet as pq
 
     from topiclab.config import RunConfig
-    from topiclab.pipeline.steps import layouts_voting
+    from topiclab.pipeline.steps import AUTO_VOTES, layouts_voting
 
     config = RunConfig()
     n_sampled = min(pq.read_metadata(path).num_rows, config.compute.fit_sample)
-    return 1 if layouts_voting(config, n_sampled) > 1 else 3
+    return 1 if layouts_voting(config, n_sampled) > 1 else AUTO_VOTES
 
 
 def peak_gb() -> float:

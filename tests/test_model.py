@@ -55,14 +55,14 @@ def test_fit_learns_topics_words_and_a_reference(fitted, corpus):
     assert normalized_mutual_info_score(labels, fitted.topics_) > 0.5
     assert set(fitted.assigned_by_) <= {"cluster", "neighbors"}
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    assert CONFIG.topics.level_votes == "auto" and len(fitted.level_votes_) == 2  # three layouts for a small sample
+    assert CONFIG.topics.level_votes == "auto" and len(fitted.level_votes_) == 4  # five layouts for a small sample
     assert fitted.level_ == fitted.layers_.choose(unit[fitted.layer_positions_], fitted.level_votes_)  # 'auto' reads the data
 
 
 def test_layouts_with_other_seeds_vote_on_the_level(fitted, corpus):
     texts, vectors, _ = corpus
     alone = [TopicModel(CONFIG.with_overrides({"seed": CONFIG.seed + step, "topics.level_votes": 1})).fit(
-        texts, embeddings=vectors) for step in (100, 200)]
+        texts, embeddings=vectors) for step in (100, 200, 300, 400)]
     assert all(model.level_votes_ == [] for model in alone)
     assert fitted.level_votes_ == [model.layers_.n_topics[model.level_] for model in alone]  # what each chose alone
     fixed = TopicModel(CONFIG.with_overrides({"topics.level": 1})).fit(texts, embeddings=vectors)

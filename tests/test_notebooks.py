@@ -111,7 +111,7 @@ def test_explore_notebook_runs_with_papermill_quietly(tmp_path, bbc_small):
     assert "300 documents" in text and "my own label" in text
     html = "\n".join(str(o.get("data", {}).get("text/html", "")) for cell in executed.cells
                      if cell.cell_type == "code" for o in cell.outputs)
-    assert "3 UMAP layouts chose (the others: " in html  # why the level used is the one
+    assert "5 UMAP layouts chose (the others: " in html  # why the level used is the one
     assert re.search(r"0 selected, [1-9]\d* matching 'government'", text)  # the map's search, known without a browser
     assert (tmp_path / "explore" / "run" / "manifest.json").exists()
     from topiclab import load_run

@@ -244,11 +244,11 @@ def test_the_level_is_the_layer_nearest_the_median_of_the_layouts_choices():
     assert cluster.MAX_TOPICS < 160 and cluster.voted_level(many, 1, [150, 150]) == 1  # candidates only
 
 
-def test_three_layouts_vote_on_small_samples_and_one_chooses_on_large_ones():
+def test_five_layouts_vote_on_small_samples_and_one_chooses_on_large_ones():
     from topiclab.config import RunConfig
     from topiclab.pipeline.steps import VOTED_SAMPLE, layouts_voting
 
     auto = RunConfig()
-    assert layouts_voting(auto, 3_000) == layouts_voting(auto, VOTED_SAMPLE) == 3
-    assert layouts_voting(auto, VOTED_SAMPLE + 1) == 1  # two more UMAP layouts of 50,000 documents cost too much
-    assert layouts_voting(RunConfig.build(overrides={"topics.level_votes": 5}), 50_000) == 5  # unless asked for
+    assert layouts_voting(auto, 3_000) == layouts_voting(auto, VOTED_SAMPLE) == 5
+    assert layouts_voting(auto, VOTED_SAMPLE + 1) == 1  # more UMAP layouts of 50,000 documents cost too much
+    assert layouts_voting(RunConfig.build(overrides={"topics.level_votes": 3}), 50_000) == 3  # unless asked for

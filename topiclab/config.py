@@ -181,7 +181,7 @@ class TopicsConfig(_Section):
                             "vote on the level: the run takes its layer nearest the median topic count, so one "
                             "outlying layout (a seed, another CPU's last digits) does not decide it. 1: this "
                             "layout's choice alone; each vote costs one more UMAP layout and layer search on a "
-                            "cold fit (cached after). 'auto': 3 up to 20,000 sampled documents, else 1.")
+                            "cold fit (cached after). 'auto': 5 up to 20,000 sampled documents, else 1.")
     outlier_reduction: Literal["none", "neighbors", "centroids"] = Field(
         "neighbors", description="How documents in no cluster get a topic: 'neighbors' (vote of their nearest "
                                  "documents, the same rule new documents follow), 'centroids' (nearest topic "

@@ -36,16 +36,17 @@ scan stays saved, one `topiclab levels` away).
 The rule reads one UMAP layout, and a layout moves with the seed and with the last digits of the vectors
 (another CPU's kernels give such vectors): a corpus whose layers sit near one of the rule's thresholds lands
 on one side or the other by chance (M10's 3k sample: 12 topics on one fit, 5 on the same vectors plus
-noise of 1e-7). So `topics.level_votes` layouts of the same neighbour graph (by default 3 on fit samples of
-up to 20,000 documents, where they cost seconds), with the seed and seed + 100, + 200, each choose by the
-rule, and the run takes its own candidate layer nearest the median of their topic counts (`voted_level`):
-one outlying layout no longer decides. Measured (bench_quality.py --spread,
-bench_cross_cpu.py --perturb --level-votes 1 3): on the 88 sample fits of the spread table the two M10
-3k fits at 5 and 6 topics (0.07-0.09 NMI under their best level) took 17 and 12, misses stayed at 6 of 88
-(others moved a layer either way), and every fit scored above plain BERTopic (87 before); over 96 pairs of
-fits with and without noise, topic counts within 1.5x in 89 instead of 86, the same layer in 74 instead
-of 70. It does not make the level the same everywhere: where two neighbouring layers are equally likely
-choices (BBC's 8 and 11 topics) the median is as likely to be either.
+noise of 1e-7). So `topics.level_votes` layouts of the same neighbour graph (by default 5 on fit samples of
+up to 20,000 documents), with the seed and seed + 100, ..., + 400, each choose by the rule, and the run takes its
+own candidate layer nearest the median of their topic counts (`voted_level`): outlying layouts no longer
+decide. Measured (bench_cross_cpu.py --perturb 1e-7 --level-votes 1 3 5, two noise draws, 96 pairs of fits on
+3k samples of six corpora; bench_quality.py --spread): a pair's defaults were the same layer in 79 pairs (70 with
+one layout, 74 with three), the neighbouring one in 17 and never further (5 pairs with one or three), topic
+counts within 1.5x in 92 (86, 89); of the 88 sample fits of the spread table 83 are within 0.01 NMI of their
+best level (82 with one or three). Three layouts removed single outliers (20 Newsgroups' 30 topics against
+10-11) but left pairs where two of three went the same odd way; five need three. It does not make the level
+the same everywhere: where two neighbouring layers are about equally likely choices (BBC's 8 and 11 topics,
+M10's 12 and 5-6) the median is as likely to be either.
 
 How it was chosen: candidate rules were scored offline on every saved level of 110 fits (BBC, M10,
 20 Newsgroups, 20k WordNet glosses and FOLDOC, whole and in 3k/5k samples, 3-8 seeds), by how often the

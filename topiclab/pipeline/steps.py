@@ -26,8 +26,9 @@ MIN_DOCUMENTS = 20
 #: The level votes' layouts use the fit's seed plus this times their number.
 VOTE_SEED_STEP = 100
 #: `topics.level_votes: auto` has this many layouts vote on samples of up to VOTED_SAMPLE documents, else one:
-#: two more layouts cost seconds there, and 60% more of a cold fit on a 50,000-document sample (WordNet).
-AUTO_VOTES, VOTED_SAMPLE = 3, 20_000
+#: four more layouts add 7 s to a cold fit of 3,000 titles and 21 s to 20 Newsgroups' 18,846 documents (1.44x,
+#: 1.06x), while two more added 63% to a cold fit of a 50,000-document sample (WordNet; bench_speed.py).
+AUTO_VOTES, VOTED_SAMPLE = 5, 20_000
 
 
 def check_inputs(texts: list[str], embeddings: np.ndarray) -> None:
