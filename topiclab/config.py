@@ -178,8 +178,8 @@ class TopicsConfig(_Section):
                             "or a layer number (0 = finest); `topiclab levels RUN` lists them.")
     level_votes: Union[int, Literal["auto"]] = Field(
         "auto", description="Layouts of the fit sample (its seed, then seed + 100, + 200, ...) whose 'auto' choices "
-                            "vote on the level: the run takes its layer nearest the median topic count, so one "
-                            "outlying layout (a seed, another CPU's last digits) does not decide it. 1: this "
+                            "vote on the level: the run takes its layer nearest the median topic count, so "
+                            "outlying layouts (a seed, another CPU's last digits) do not decide it. 1: this "
                             "layout's choice alone; each vote costs one more UMAP layout and layer search on a "
                             "cold fit (cached after). 'auto': 5 up to 20,000 sampled documents, else 1.")
     outlier_reduction: Literal["none", "neighbors", "centroids"] = Field(

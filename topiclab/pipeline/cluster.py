@@ -142,7 +142,9 @@ def choose_level(layers: Layers, unit_vectors: np.ndarray) -> int:
 def voted_level(layers: Layers, own: int, votes: Sequence[int]) -> int:
     """The candidate layer nearest the median of the topic counts of this layout's choice (layer `own`) and of
     the other layouts' choices (`Layers.nearest_to`). Without votes: `own`."""
-    target = float(np.median([layers.n_topics[own], *votes])) if votes else 0.0
+    if not votes:
+        return own
+    target = float(np.median([layers.n_topics[own], *votes]))
     return layers.nearest_to(target, near=own) if target >= 1 else own
 
 

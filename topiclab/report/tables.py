@@ -150,8 +150,8 @@ def levels_note(run: TopicRun) -> str:
     if not votes:
         return LEVELS_NOTE
     return (f"{LEVELS_NOTE} The level used is this layout's layer nearest the median of the topic counts that "
-            f"{len(votes) + 1} UMAP layouts chose (the others: {', '.join(map(str, votes))}), so that one "
-            "outlying layout does not decide it (topics.level_votes).")
+            f"{len(votes) + 1} UMAP layouts chose (the others: {', '.join(map(str, votes))}), so that "
+            "outlying layouts do not decide it (topics.level_votes).")
 
 
 def levels_table(run: TopicRun) -> pd.DataFrame:
